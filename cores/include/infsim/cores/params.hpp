@@ -1,0 +1,26 @@
+#pragma once
+// Parameters of one NeuronCore. Defaults are the Inferentia (first generation) values; see
+// sim/src/config.cpp for where each comes from (AWS figure, derived, or a documented choice).
+#include <cstdint>
+
+namespace infsim {
+
+struct TensorEngineParams {
+  std::uint32_t rows = 128;  ///< systolic array rows (the reduction dimension k maps here)
+  std::uint32_t cols = 64;   ///< systolic array columns (the output dimension n maps here)
+  /// Whether the next fold's weights load while the current fold streams (double-buffered
+  /// weight registers). Off reproduces the classic analytical formula exactly.
+  bool weight_load_overlap = true;
+};
+
+struct CoreParams {
+  double clock_mhz = 976.5625;  ///< core clock; its period must be a whole number of ps
+  TensorEngineParams tensor;
+  std::uint32_t vector_flops_per_cycle = 256;  ///< VectorEngine throughput [AWS]
+  std::uint32_t scalar_flops_per_cycle = 512;  ///< ScalarEngine throughput [AWS]
+  double sram_capacity_mib = 12.0;             ///< State Buffer capacity per core
+  std::uint32_t sram_bytes_per_cycle = 512;    ///< State Buffer copy bandwidth
+  double psum_capacity_kib = 2048.0;           ///< Partial Sum Buffer capacity per core
+};
+
+}  // namespace infsim

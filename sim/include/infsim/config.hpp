@@ -1,0 +1,81 @@
+#pragma once
+// SystemConfig: the hardware a run simulates. Read from JSON (a preset, a file, `--set`
+// overrides), validated up front: unknown keys, wrong types, out-of-range and inconsistent values
+// are refused with a ConfigError naming the JSON path, the value and the rule broken.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "infsim/cores/params.hpp"
+#include "infsim/interconnect/params.hpp"
+#include "infsim/memory/dram_params.hpp"
+
+namespace infsim {
+
+struct PipelineParams {
+  std::uint32_t buffer_depth = 2;  ///< input buffers per stage (2 = double buffering)
+};
+
+struct SystemConfig {
+  std::string name = "custom";
+  std::string description;
+  std::uint32_t chips = 1;           ///< Inferentia chips (1..16)
+  std::uint32_t cores_per_chip = 4;  ///< NeuronCores per chip [AWS]
+  CoreParams core;
+  DramParams dram;
+  FabricParams fabric;
+  NeuronLinkParams neuronlink;
+  HostLinkParams host;
+  PipelineParams pipeline;
+
+  std::uint32_t total_cores() const { return chips * cores_per_chip; }
+  /// Core clock period in picoseconds (validated to be whole).
+  std::uint64_t core_period_ps() const;
+  /// State Buffer bytes per core.
+  std::uint64_t sram_bytes() const;
+  /// Peak MAC/s of one core's TensorEngine: rows × cols × clock.
+  double tensor_peak_macs_per_s() const;
+};
+
+/// One documented parameter of SystemConfig (the table that validation, `--set`, to_json and the
+/// config reference in docs/CONFIG.md all come from).
+struct ParamInfo {
+  std::string path;         ///< JSON path, e.g. "core.sram.capacity_mib"
+  std::string type;         ///< "integer", "number", "boolean", "string", "enum"
+  std::string unit;         ///< unit, or "" when dimensionless
+  std::string default_value;
+  std::string range;        ///< allowed values, human readable
+  std::string description;
+  std::string source;       ///< "[AWS] ...", "[derived] ...", or "unpublished: <choice and reason>"
+};
+
+/// The table of every configuration parameter.
+const std::vector<ParamInfo>& config_parameters();
+
+/// Defaults (one Inferentia chip, inf1.xlarge-like).
+SystemConfig default_config();
+
+/// Names of the built-in presets (from examples/topologies/*.json).
+std::vector<std::string> preset_names();
+/// The preset's JSON text, or throws ConfigError listing the known presets.
+const std::string& preset_json(const std::string& name);
+/// Defaults with the preset applied.
+SystemConfig preset(const std::string& name);
+
+/// Applies a JSON object of overrides to `cfg`. `origin` (a file name or "preset X") prefixes
+/// error messages. Throws ConfigError on unknown keys, wrong types or out-of-range values.
+void apply_json(SystemConfig& cfg, const nlohmann::json& j, const std::string& origin);
+/// Reads a JSON file and applies it (IoError if unreadable, ConfigError if malformed).
+void apply_file(SystemConfig& cfg, const std::string& path);
+/// Applies one `path=value` override (value parsed as JSON, else taken as a string).
+void apply_override(SystemConfig& cfg, const std::string& assignment);
+/// Cross-field rules (clock period, chip count against topology, ...). Throws ConfigError.
+void validate(const SystemConfig& cfg);
+/// Every parameter as nested JSON (round-trips through apply_json).
+nlohmann::json to_json(const SystemConfig& cfg);
+/// The parameter table as Markdown (docs/CONFIG.md is this text; a test keeps them equal).
+std::string config_reference_markdown();
+
+}  // namespace infsim
