@@ -13,7 +13,7 @@ namespace infsim {
 
 enum class DType { FP32, FP16, BF16, INT8 };
 std::size_t dtype_bytes(DType t);
-const char* dtype_name(DType t);       ///< "fp32", "fp16", "bf16", "int8"
+const char* dtype_name(DType t);          ///< "fp32", "fp16", "bf16", "int8"
 DType parse_dtype(const std::string& s);  ///< throws GraphError on an unknown name
 
 struct Op {
@@ -24,9 +24,12 @@ struct Op {
   std::vector<std::int64_t> shape;  ///< output shape per sample (batch dimension excluded)
   std::int64_t weight_elems = 0;    ///< parameters held by this op (weights and bias)
   OpWork work;                      ///< per-sample engine work
+  /// The op's weights stay in device DRAM instead of the State Buffer (large lookup tables such
+  /// as embeddings, of which a request reads a few rows: work.dram_read_bytes).
+  bool weights_in_dram = false;
   nlohmann::json attrs = nlohmann::json::object();  ///< builder arguments (for graph_to_json)
 
-  std::int64_t out_elems() const;   ///< product of shape
+  std::int64_t out_elems() const;  ///< product of shape
   std::int64_t macs() const { return work.gemm.macs(); }
 };
 
@@ -35,11 +38,11 @@ struct Graph {
   DType dtype = DType::FP16;  ///< dtype of weights and activations
   std::vector<Op> ops;        ///< topological order
 
-  std::int64_t param_count() const;            ///< Σ weight_elems
-  std::int64_t total_macs() const;             ///< Σ MACs per sample
-  std::uint64_t weight_bytes() const;          ///< param_count × dtype size
-  std::uint64_t out_bytes(int op) const;       ///< output tensor bytes of one op, per sample
-  int find(const std::string& name) const;     ///< index or -1
+  std::int64_t param_count() const;         ///< Σ weight_elems
+  std::int64_t total_macs() const;          ///< Σ MACs per sample
+  std::uint64_t weight_bytes() const;       ///< param_count × dtype size
+  std::uint64_t out_bytes(int op) const;    ///< output tensor bytes of one op, per sample
+  int find(const std::string& name) const;  ///< index or -1
   /// Checks structure: names unique and non-empty, inputs refer to earlier ops, shapes positive,
   /// every non-input op has inputs. Throws GraphError.
   void validate() const;
@@ -78,8 +81,11 @@ class GraphBuilder {
   /// Embedding lookup: `in` holds indices of shape [S]; output [S, dim]; table weights held.
   int embedding(const std::string& name, int in, std::int64_t num_embeddings, std::int64_t dim);
   int reshape(const std::string& name, int in, std::vector<std::int64_t> shape);  ///< free
-  int transpose(const std::string& name, int in, std::vector<int> perm);  ///< data movement
-  int concat(const std::string& name, std::vector<int> ins, int axis);   ///< data movement
+  int transpose(const std::string& name, int in, std::vector<int> perm);          ///< data movement
+  int concat(const std::string& name, std::vector<int> ins, int axis);            ///< data movement
+  /// Elements [start, end) of one axis (data movement), e.g. BERT's pooler taking the [CLS]
+  /// token: slice(name, seq, 0, 0, 1) on [S, H] gives [1, H].
+  int slice(const std::string& name, int in, int axis, std::int64_t start, std::int64_t end);
 
   const Graph& graph() const { return g_; }
   const std::vector<std::int64_t>& shape(int op) const;
@@ -91,8 +97,12 @@ class GraphBuilder {
   Graph g_;
 };
 
-/// FLOP per element of an elementwise function on the Scalar/Vector engines (docs/TIMING.md).
+/// FLOP per element of an elementwise function on the Scalar/Vector engines (the table and its
+/// derivation are in docs/GRAPH_FORMAT.md).
 /// Throws GraphError for an unknown name.
 std::int64_t flops_per_element(const std::string& kind);
+/// Names accepted by GraphBuilder::activation (and as fused activations, besides "none").
+std::vector<std::string> activation_kinds();
+bool is_activation_kind(const std::string& kind);
 
 }  // namespace infsim

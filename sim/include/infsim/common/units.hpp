@@ -11,6 +11,8 @@ namespace infsim {
 using Ps = std::uint64_t;      ///< simulated time in picoseconds
 using Cycles = std::uint64_t;  ///< cycles of one clock domain
 using Bytes = std::uint64_t;   ///< a size or a transfer in bytes
+/// 128-bit unsigned for exact intermediate products (a GCC/Clang extension).
+__extension__ typedef unsigned __int128 U128;
 
 inline constexpr Ps kPsPerNs = 1000;
 inline constexpr Ps kPsPerUs = 1000 * kPsPerNs;
@@ -26,7 +28,7 @@ constexpr std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a +
 /// Time to move `bytes` at `bytes_per_s`, rounded up to the next picosecond:
 /// ceil(bytes * 1e12 / bytes_per_s). Exact (128-bit intermediate), no floating point.
 constexpr Ps transfer_ps(Bytes bytes, std::uint64_t bytes_per_s) {
-  const unsigned __int128 num = static_cast<unsigned __int128>(bytes) * kPsPerS;
+  const U128 num = static_cast<U128>(bytes) * kPsPerS;
   return static_cast<Ps>((num + bytes_per_s - 1) / bytes_per_s);
 }
 

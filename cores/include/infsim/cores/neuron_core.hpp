@@ -1,0 +1,94 @@
+#pragma once
+// The NeuronCore as a SystemC module: the stage executor of the NeuronCore Pipeline. It holds one
+// pipeline stage's program (its per-request engine cycles, from the pure engine timing models),
+// takes requests from its input buffers in arrival order, computes, and hands each result to its
+// StageOutput when the downstream stage has a free input buffer (back-pressure otherwise).
+#include <cstdint>
+#include <deque>
+
+#include <systemc>
+
+#include "infsim/common/units.hpp"
+#include "infsim/cores/params.hpp"
+#include "infsim/interconnect/modules.hpp"
+
+namespace infsim {
+
+/// Per-request cycles of one stage on each engine (engines run one after another here).
+struct StageProgram {
+  Cycles tensor = 0;
+  Cycles vector = 0;
+  Cycles scalar = 0;
+  Cycles dma = 0;
+  Bytes dram_read_bytes = 0;  ///< read from device DRAM before computing (tables kept in DRAM)
+  Cycles total() const { return tensor + vector + scalar + dma; }
+};
+
+/// Where a stage's results go (the next stage, or the host).
+class StageOutput {
+ public:
+  virtual ~StageOutput() = default;
+  virtual bool can_send() const = 0;           ///< the receiver has a free input buffer
+  virtual void send(std::uint64_t request) = 0;  ///< starts the transfer of one result
+};
+
+/// Told when a stage has consumed an input buffer (the upstream's credit comes back).
+class InputRelease {
+ public:
+  virtual ~InputRelease() = default;
+  virtual void released() = 0;
+};
+
+struct CoreStats {
+  std::uint64_t requests = 0;  ///< requests computed
+  Ps busy_ps = 0;              ///< time computing
+  Ps stall_ps = 0;             ///< time holding a result while the next stage had no buffer
+  Ps fetch_ps = 0;             ///< time waiting for reads from device DRAM
+  Cycles tensor_cycles = 0, vector_cycles = 0, scalar_cycles = 0, dma_cycles = 0;
+};
+
+class NeuronCore : public sc_core::sc_module, public TransferReceiver {
+ public:
+  SC_HAS_PROCESS(NeuronCore);
+  NeuronCore(sc_core::sc_module_name name, const CoreParams& p, std::uint32_t id);
+
+  /// Loads a stage. `release` may be null (nothing upstream to tell).
+  void load(const StageProgram& program, StageOutput* out, InputRelease* release);
+  /// Where reads from device DRAM go (needed when the program reads DRAM).
+  void set_dram_path(TransferScheduler* xfer, std::vector<Resource*> path);
+  bool loaded() const { return out_ != nullptr; }
+  /// An input has arrived in this core's State Buffer.
+  void deliver(std::uint64_t request);
+  /// Something this core waits on may have changed (a downstream buffer was freed).
+  void wake() { wake_.notify(sc_core::SC_ZERO_TIME); }
+
+  std::uint32_t id() const { return id_; }
+  Ps period_ps() const { return period_; }
+  const StageProgram& program() const { return program_; }
+  const CoreStats& stats() const { return stats_; }
+
+ private:
+  void step();
+  void transfer_done(std::uint64_t tag) override;
+
+  std::uint32_t id_;
+  Ps period_;
+  StageProgram program_;
+  StageOutput* out_ = nullptr;
+  InputRelease* release_ = nullptr;
+  std::deque<std::uint64_t> queue_;
+  bool computing_ = false;
+  Ps done_at_ = 0;
+  std::uint64_t current_ = 0;
+  bool fetching_ = false;  ///< waiting for this request's DRAM reads
+  bool fetched_ = false;
+  TransferScheduler* xfer_ = nullptr;
+  std::vector<Resource*> dram_path_;
+  bool holding_ = false;  ///< a computed result waits for the downstream buffer
+  Ps hold_since_ = 0;
+  Ps fetch_since_ = 0;
+  sc_core::sc_event wake_;
+  CoreStats stats_;
+};
+
+}  // namespace infsim

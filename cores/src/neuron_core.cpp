@@ -1,0 +1,84 @@
+#include "infsim/cores/neuron_core.hpp"
+
+#include <cmath>
+
+#include "infsim/common/error.hpp"
+
+namespace infsim {
+
+namespace {
+Ps now() { return sc_core::sc_time_stamp().value(); }
+sc_core::sc_time after(Ps t) { return sc_core::sc_time::from_value(t); }
+}  // namespace
+
+NeuronCore::NeuronCore(sc_core::sc_module_name name, const CoreParams& p, std::uint32_t id)
+    : sc_core::sc_module(name), id_(id), period_(static_cast<Ps>(std::llround(1e6 / p.clock_mhz))) {
+  SC_METHOD(step);
+  sensitive << wake_;
+  dont_initialize();
+}
+
+void NeuronCore::load(const StageProgram& program, StageOutput* out, InputRelease* release) {
+  if (out == nullptr) throw Error(std::string(name()) + ": a stage needs an output");
+  program_ = program;
+  out_ = out;
+  release_ = release;
+}
+
+void NeuronCore::set_dram_path(TransferScheduler* xfer, std::vector<Resource*> path) {
+  xfer_ = xfer;
+  dram_path_ = std::move(path);
+}
+
+void NeuronCore::transfer_done(std::uint64_t) {
+  fetching_ = false;
+  fetched_ = true;
+  wake_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void NeuronCore::deliver(std::uint64_t request) {
+  queue_.push_back(request);
+  wake_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void NeuronCore::step() {
+  const Ps t = now();
+  if (computing_ && t >= done_at_) {
+    computing_ = false;
+    holding_ = true;
+    hold_since_ = t;
+    stats_.requests += 1;
+    if (release_ != nullptr) release_->released();  // the input buffer is free again
+  }
+  if (holding_ && out_->can_send()) {
+    stats_.stall_ps += t - hold_since_;
+    holding_ = false;
+    out_->send(current_);
+  }
+  if (!computing_ && !holding_ && !fetching_ && !queue_.empty()) {
+    if (program_.dram_read_bytes > 0 && !fetched_) {
+      // Gather this request's rows from DRAM first; compute starts when they arrive.
+      if (xfer_ == nullptr) throw Error(std::string(name()) + ": the stage reads DRAM but has no path");
+      fetching_ = true;
+      fetch_since_ = t;
+      xfer_->start(dram_path_, program_.dram_read_bytes, 0, this, 0);
+      return;
+    }
+    if (fetched_) stats_.fetch_ps += t - fetch_since_;
+    fetched_ = false;
+    current_ = queue_.front();
+    queue_.pop_front();
+    computing_ = true;
+    const Ps duration = program_.total() * period_;
+    done_at_ = t + duration;
+    stats_.busy_ps += duration;
+    stats_.tensor_cycles += program_.tensor;
+    stats_.vector_cycles += program_.vector;
+    stats_.scalar_cycles += program_.scalar;
+    stats_.dma_cycles += program_.dma;
+  }
+  // A wake-up from outside may have replaced the pending completion notification: re-arm it.
+  if (computing_) wake_.notify(after(done_at_ - t));
+}
+
+}  // namespace infsim

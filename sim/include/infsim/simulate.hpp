@@ -1,0 +1,35 @@
+#pragma once
+// The public facade: compile and simulate in one call, or simulate a Plan made earlier.
+#include <cstdint>
+
+#include "infsim/compiler.hpp"
+#include "infsim/config.hpp"
+#include "infsim/graph.hpp"
+#include "infsim/plan.hpp"
+#include "infsim/report.hpp"
+
+namespace infsim {
+
+/// How requests arrive.
+struct Workload {
+  std::uint64_t requests = 1000;  ///< requests to simulate (each carries `batch` samples)
+  /// Closed loop: requests kept in flight (0 = auto: 2 × stages). Ignored in open loop.
+  std::uint32_t concurrency = 0;
+  double rate_per_s = 0;  ///< > 0: open loop, Poisson arrivals at this rate
+  std::uint64_t seed = 1;
+  /// Requests excluded from the figures, in completion order (-1 = auto: 10% of requests,
+  /// at least 2 × stages when that leaves measured requests).
+  std::int64_t warmup = -1;
+};
+
+/// Checks a workload (requests > 0, warm-up < requests, finite rate). Throws Error.
+void validate(const Workload& w);
+
+/// Simulates `plan` on `cfg`. Each call runs in a fresh SystemC kernel context (and restores the
+/// caller's), so calls are independent: equal inputs and seed give equal reports.
+Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w);
+/// Compiles, then simulates.
+Report simulate(const SystemConfig& cfg, const Graph& g, const CompileOptions& opts,
+                const Workload& w);
+
+}  // namespace infsim

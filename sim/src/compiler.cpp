@@ -1,0 +1,335 @@
+#include "infsim/compiler.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <sstream>
+
+#include "infsim/common/error.hpp"
+#include "infsim/cores/engine_timing.hpp"
+
+namespace infsim {
+
+namespace {
+
+constexpr Ps kInf = std::numeric_limits<Ps>::max();
+
+/// Everything the partitioner needs about a graph, by position in execution order.
+struct Analysis {
+  std::vector<int> order;         // graph op indices: input ops first, then the rest in order
+  std::size_t inputs = 0;         // number of input ops (positions [0, inputs))
+  std::vector<Bytes> weight_pre;  // prefix sums of State Buffer weight bytes, size n+1
+  std::vector<Bytes> dram_weight_pre;  // prefix sums of weights kept in DRAM
+  std::vector<Bytes> dram_read_pre;    // prefix sums of DRAM reads per request
+  std::vector<Ps> compute_pre;    // prefix sums of compute time (batch included), size n+1
+  std::vector<OpTiming> timing;   // per position
+  std::vector<Bytes> cut;         // cut[c]: bytes of tensors made before c and used at >= c
+  std::vector<Bytes> live;        // live[k]: bytes of tensors alive while op k runs
+  std::vector<std::vector<Bytes>> live_max;  // sparse table for range max of live
+  Bytes input_bytes = 0;          // graph inputs, batch included
+  Bytes output_bytes = 0;         // graph outputs (ops nobody consumes), batch included
+  std::size_t n() const { return order.size(); }
+  Bytes weights(std::size_t i, std::size_t j) const { return weight_pre[j + 1] - weight_pre[i]; }
+  Ps compute(std::size_t i, std::size_t j) const { return compute_pre[j + 1] - compute_pre[i]; }
+  Bytes dram_reads(std::size_t i, std::size_t j) const {
+    return dram_read_pre[j + 1] - dram_read_pre[i];
+  }
+  Bytes live_peak(std::size_t i, std::size_t j) const {
+    std::size_t lvl = 0;
+    while ((std::size_t{2} << lvl) <= j - i + 1) ++lvl;
+    return std::max(live_max[lvl][i], live_max[lvl][j + 1 - (std::size_t{1} << lvl)]);
+  }
+};
+
+Analysis analyse(const Graph& g, const SystemConfig& cfg, std::uint32_t batch) {
+  g.validate();
+  Analysis a;
+  const std::size_t n = g.ops.size();
+  for (std::size_t i = 0; i < n; ++i)
+    if (g.ops[i].kind == "input") a.order.push_back(static_cast<int>(i));
+  a.inputs = a.order.size();
+  for (std::size_t i = 0; i < n; ++i)
+    if (g.ops[i].kind != "input") a.order.push_back(static_cast<int>(i));
+  if (a.inputs == 0) throw CompileError("graph '" + g.name + "' has no input operator");
+  if (a.inputs == n) throw CompileError("graph '" + g.name + "' has no operator to compute");
+
+  std::vector<std::size_t> pos(n);
+  for (std::size_t p = 0; p < n; ++p) pos[static_cast<std::size_t>(a.order[p])] = p;
+  // last[p]: the last position that reads the tensor made at p; n for graph outputs.
+  std::vector<std::size_t> last(n, 0);
+  std::vector<bool> consumed(n, false);
+  for (std::size_t p = 0; p < n; ++p) {
+    for (int in : g.ops[static_cast<std::size_t>(a.order[p])].inputs) {
+      const std::size_t q = pos[static_cast<std::size_t>(in)];
+      last[q] = std::max(last[q], p);
+      consumed[q] = true;
+    }
+  }
+  const Ps period = cfg.core_period_ps();
+  a.weight_pre.assign(n + 1, 0);
+  a.dram_weight_pre.assign(n + 1, 0);
+  a.dram_read_pre.assign(n + 1, 0);
+  a.compute_pre.assign(n + 1, 0);
+  a.timing.resize(n);
+  std::vector<long long> cut_delta(n + 2, 0), live_delta(n + 2, 0);
+  for (std::size_t p = 0; p < n; ++p) {
+    const Op& op = g.ops[static_cast<std::size_t>(a.order[p])];
+    a.timing[p] = op_timing(cfg.core, op.work, batch);
+    const Bytes w = static_cast<Bytes>(op.weight_elems) * dtype_bytes(g.dtype);
+    a.weight_pre[p + 1] = a.weight_pre[p] + (op.weights_in_dram ? 0 : w);
+    a.dram_weight_pre[p + 1] = a.dram_weight_pre[p] + (op.weights_in_dram ? w : 0);
+    a.dram_read_pre[p + 1] =
+        a.dram_read_pre[p] + static_cast<Bytes>(op.work.dram_read_bytes) * batch;
+    a.compute_pre[p + 1] = a.compute_pre[p] + a.timing[p].total() * period;
+    const Bytes bytes = g.out_bytes(a.order[p]) * batch;
+    if (!consumed[p]) {
+      last[p] = n;
+      a.output_bytes += bytes;
+    }
+    if (op.kind == "input") a.input_bytes += bytes;
+    // Crosses every cut c with p < c <= last[p]; alive while ops p..min(last, n-1) run.
+    cut_delta[p + 1] += static_cast<long long>(bytes);
+    cut_delta[last[p] + 1] -= static_cast<long long>(bytes);
+    live_delta[p] += static_cast<long long>(bytes);
+    live_delta[std::min(last[p], n - 1) + 1] -= static_cast<long long>(bytes);
+  }
+  a.cut.assign(n + 1, 0);
+  a.live.assign(n, 0);
+  long long c = 0, l = 0;
+  for (std::size_t p = 0; p <= n; ++p) {
+    c += cut_delta[p];
+    a.cut[p] = static_cast<Bytes>(c);
+    if (p < n) {
+      l += live_delta[p];
+      a.live[p] = static_cast<Bytes>(l);
+    }
+  }
+  a.live_max.push_back(a.live);
+  for (std::size_t w = 2; w <= n; w *= 2) {
+    const auto& prev = a.live_max.back();
+    std::vector<Bytes> next(n - w + 1);
+    for (std::size_t i = 0; i + w <= n; ++i) next[i] = std::max(prev[i], prev[i + w / 2]);
+    a.live_max.push_back(std::move(next));
+  }
+  return a;
+}
+
+/// SRAM a stage [i, j] needs: its weights, the tensors alive at its busiest op, plus the extra
+/// input buffers (depth − 1 more requests' inputs) and one extra output buffer.
+Bytes stage_memory(const Analysis& a, const SystemConfig& cfg, std::size_t i, std::size_t j) {
+  const Bytes in = i == 0 ? a.input_bytes : a.cut[i];
+  const Bytes out = j + 1 == a.n() ? a.output_bytes : a.cut[j + 1];
+  return a.weights(i, j) + a.live_peak(i, j) + (cfg.pipeline.buffer_depth - 1) * in + out;
+}
+
+/// Bandwidth (bytes/s) of the path that brings stage `s`'s input: from DRAM for the first stage,
+/// over the fabric from a core of the same chip, over fabric and NeuronLink from another chip.
+std::uint64_t input_path_bw(const SystemConfig& cfg, std::uint32_t s) {
+  const std::uint64_t fabric = gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s);
+  if (s == 0) return std::min(fabric, gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s));
+  if ((s - 1) / cfg.cores_per_chip == s / cfg.cores_per_chip) return fabric;
+  return std::min(fabric, gib_per_s_to_bytes(cfg.neuronlink.bandwidth_gib_s));
+}
+
+Ps stage_time(const Analysis& a, const SystemConfig& cfg, std::uint32_t s, std::size_t i,
+              std::size_t j) {
+  const Bytes in = i == 0 ? a.input_bytes : a.cut[i];
+  const std::uint64_t dram_bw =
+      std::min(gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
+               gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s));
+  return a.compute(i, j) + transfer_ps(in, input_path_bw(cfg, s)) +
+         transfer_ps(a.dram_reads(i, j), dram_bw);
+}
+
+/// First position a stage after the first may start at (stage 0 holds every input op and at
+/// least one op to compute).
+std::size_t first_cut(const Analysis& a) { return a.inputs + 1; }
+
+std::uint32_t min_stages(const Analysis& a, const SystemConfig& cfg) {
+  const std::size_t n = a.n();
+  const Bytes cap = cfg.sram_bytes();
+  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> best(n, kNone);  // best[j]: fewest stages covering [0, j]
+  for (std::size_t j = a.inputs; j < n; ++j) {
+    if (stage_memory(a, cfg, 0, j) <= cap) best[j] = 1;
+    for (std::size_t i = first_cut(a); i <= j; ++i) {
+      if (best[i - 1] != kNone && best[i - 1] + 1 < best[j] && stage_memory(a, cfg, i, j) <= cap)
+        best[j] = best[i - 1] + 1;
+    }
+  }
+  return best[n - 1] == kNone ? 0 : best[n - 1];
+}
+
+/// Of all N-stage partitions, the smallest possible largest-stage memory (for error messages).
+Bytes min_max_memory(const Analysis& a, const SystemConfig& cfg, std::uint32_t stages) {
+  const std::size_t n = a.n();
+  constexpr Bytes kNo = std::numeric_limits<Bytes>::max();
+  std::vector<Bytes> prev(n, kNo), cur(n, kNo);
+  for (std::size_t j = a.inputs; j < n; ++j) prev[j] = stage_memory(a, cfg, 0, j);
+  for (std::uint32_t s = 1; s < stages; ++s) {
+    std::fill(cur.begin(), cur.end(), kNo);
+    for (std::size_t j = a.inputs + s; j < n; ++j)
+      for (std::size_t i = first_cut(a) + s - 1; i <= j; ++i)
+        if (prev[i - 1] != kNo)
+          cur[j] = std::min(cur[j], std::max(prev[i - 1], stage_memory(a, cfg, i, j)));
+    std::swap(prev, cur);
+  }
+  return prev[n - 1];
+}
+
+std::string mib(Bytes b) {
+  std::ostringstream s;
+  s.precision(2);
+  s << std::fixed << static_cast<double>(b) / static_cast<double>(kMiB) << " MiB";
+  return s.str();
+}
+
+}  // namespace
+
+Ps Plan::bottleneck_ps() const {
+  Ps worst = 0;
+  for (const auto& s : stages) worst = std::max(worst, s.est_stage_ps());
+  return worst;
+}
+
+std::uint32_t min_cores_to_fit(const Graph& g, const SystemConfig& cfg, std::uint32_t batch) {
+  validate(cfg);
+  return min_stages(analyse(g, cfg, batch == 0 ? 1 : batch), cfg);
+}
+
+Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts) {
+  validate(cfg);
+  if (opts.batch == 0) throw CompileError("batch must be at least 1");
+  const std::uint32_t total = cfg.total_cores();
+  const std::uint32_t stages = opts.cores == 0 ? total : opts.cores;
+  if (stages > total) {
+    throw CompileError("cores = " + std::to_string(stages) + ": the topology '" + cfg.name +
+                       "' has " + std::to_string(total) + " NeuronCores");
+  }
+  const Analysis a = analyse(g, cfg, opts.batch);
+  const std::size_t n = a.n();
+  const std::size_t computable = n - a.inputs;
+  if (stages > computable) {
+    throw CompileError("cores = " + std::to_string(stages) + ": model '" + g.name + "' has only " +
+                       std::to_string(computable) + " operators to place, one stage per core");
+  }
+  const Bytes cap = cfg.sram_bytes();
+
+  // best[s][j]: the smallest possible slowest-stage time when stages 0..s cover positions [0, j].
+  std::vector<std::vector<Ps>> best(stages, std::vector<Ps>(n, kInf));
+  std::vector<std::vector<std::size_t>> from(stages, std::vector<std::size_t>(n, 0));
+  for (std::size_t j = a.inputs; j < n; ++j)
+    if (stage_memory(a, cfg, 0, j) <= cap) best[0][j] = stage_time(a, cfg, 0, 0, j);
+  for (std::uint32_t s = 1; s < stages; ++s) {
+    for (std::size_t j = a.inputs + s; j < n; ++j) {
+      for (std::size_t i = first_cut(a) + s - 1; i <= j; ++i) {
+        const Ps before = best[s - 1][i - 1];
+        if (before == kInf || before >= best[s][j]) continue;
+        if (stage_memory(a, cfg, i, j) > cap) continue;
+        const Ps t = std::max(before, stage_time(a, cfg, s, i, j));
+        if (t < best[s][j]) {
+          best[s][j] = t;
+          from[s][j] = i;
+        }
+      }
+    }
+  }
+  if (best[stages - 1][n - 1] == kInf) {
+    const std::uint32_t need = min_stages(a, cfg);
+    const Bytes worst = min_max_memory(a, cfg, stages);
+    std::ostringstream msg;
+    msg << "model '" << g.name << "' does not fit in " << stages << " NeuronCore"
+        << (stages == 1 ? "" : "s") << " of '" << cfg.name << "': the best " << stages
+        << "-stage split still needs " << worst << " bytes (" << mib(worst)
+        << ") of State Buffer in its largest stage, " << (worst - cap) << " bytes more than the "
+        << cap << " bytes (" << mib(cap) << ") a core has (weights total "
+        << a.weights(0, n - 1) << " bytes in SRAM); ";
+    if (need == 0) {
+      msg << "no core count fits: a single operator needs more than one core's State Buffer";
+    } else {
+      msg << "the smallest core count that fits is " << need;
+      if (need > total) msg << " (more than the " << total << " cores of this topology)";
+    }
+    throw CompileError(msg.str());
+  }
+
+  Plan p;
+  p.model = g.name;
+  p.config = cfg.name;
+  p.cores = stages;
+  p.batch = opts.batch;
+  p.sram_capacity = cap;
+  p.op_order = a.order;
+  p.input_bytes = a.input_bytes;
+  p.output_bytes = a.output_bytes;
+  p.stages.resize(stages);
+  std::size_t j = n - 1;
+  for (std::uint32_t s = stages; s-- > 0;) {
+    const std::size_t i = s == 0 ? 0 : from[s][j];
+    StagePlan& st = p.stages[s];
+    st.index = s;
+    st.core = s;
+    st.chip = s / cfg.cores_per_chip;
+    st.op_begin = static_cast<std::uint32_t>(i);
+    st.op_end = static_cast<std::uint32_t>(j + 1);
+    st.weight_bytes = a.weights(i, j);
+    st.dram_weight_bytes = a.dram_weight_pre[j + 1] - a.dram_weight_pre[i];
+    st.dram_read_bytes = a.dram_reads(i, j);
+    st.in_bytes = i == 0 ? a.input_bytes : a.cut[i];
+    st.out_bytes = j + 1 == n ? a.output_bytes : a.cut[j + 1];
+    st.sram_bytes = stage_memory(a, cfg, i, j);
+    st.buffer_bytes = st.sram_bytes - st.weight_bytes;
+    for (std::size_t k = i; k <= j; ++k) {
+      st.tensor_cycles += a.timing[k].tensor;
+      st.vector_cycles += a.timing[k].vector;
+      st.scalar_cycles += a.timing[k].scalar;
+      st.dma_cycles += a.timing[k].dma;
+      st.macs += a.timing[k].macs;
+    }
+    st.est_compute_ps = a.compute(i, j);
+    st.est_transfer_ps = stage_time(a, cfg, s, i, j) - st.est_compute_ps;
+    if (i > 0) j = i - 1;
+  }
+  return p;
+}
+
+nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const auto& s : p.stages) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (std::uint32_t k = s.op_begin; k < s.op_end; ++k)
+      ops.push_back(g.ops.at(static_cast<std::size_t>(p.op_order.at(k))).name);
+    stages.push_back({{"index", s.index},
+                      {"core", s.core},
+                      {"chip", s.chip},
+                      {"ops", ops},
+                      {"weight_bytes", s.weight_bytes},
+                      {"dram_weight_bytes", s.dram_weight_bytes},
+                      {"dram_read_bytes", s.dram_read_bytes},
+                      {"buffer_bytes", s.buffer_bytes},
+                      {"sram_bytes", s.sram_bytes},
+                      {"sram_utilization", static_cast<double>(s.sram_bytes) /
+                                               static_cast<double>(p.sram_capacity)},
+                      {"in_bytes", s.in_bytes},
+                      {"out_bytes", s.out_bytes},
+                      {"macs", s.macs},
+                      {"cycles",
+                       {{"tensor", s.tensor_cycles},
+                        {"vector", s.vector_cycles},
+                        {"scalar", s.scalar_cycles},
+                        {"dma", s.dma_cycles},
+                        {"total", s.cycles()}}},
+                      {"est_compute_us", static_cast<double>(s.est_compute_ps) / kPsPerUs},
+                      {"est_transfer_us", static_cast<double>(s.est_transfer_ps) / kPsPerUs}});
+  }
+  return {{"model", p.model},
+          {"config", p.config},
+          {"cores", p.cores},
+          {"batch", p.batch},
+          {"sram_capacity_bytes", p.sram_capacity},
+          {"input_bytes", p.input_bytes},
+          {"output_bytes", p.output_bytes},
+          {"est_bottleneck_us", static_cast<double>(p.bottleneck_ps()) / kPsPerUs},
+          {"stages", stages}};
+}
+
+}  // namespace infsim

@@ -1,0 +1,152 @@
+#include "infsim/report.hpp"
+
+#include <iomanip>
+#include <sstream>
+
+#include "infsim/common/units.hpp"
+
+namespace infsim {
+
+namespace {
+
+nlohmann::json resources_json(const std::vector<ResourceReport>& v) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& x : v)
+    a.push_back({{"name", x.name},
+                 {"bytes", x.bytes},
+                 {"transfers", x.transfers},
+                 {"utilization", x.utilization}});
+  return a;
+}
+
+std::string human_bytes(std::uint64_t b) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(2);
+  if (b >= kGiB) s << static_cast<double>(b) / kGiB << " GiB";
+  else if (b >= kMiB) s << static_cast<double>(b) / kMiB << " MiB";
+  else if (b >= kKiB) s << static_cast<double>(b) / kKiB << " KiB";
+  else s << b << " B";
+  return s.str();
+}
+
+std::string pct(double x) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << 100.0 * x << "%";
+  return s.str();
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Report& r) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const auto& s : r.stages)
+    stages.push_back({{"index", s.index},
+                      {"core", s.core},
+                      {"chip", s.chip},
+                      {"ops", s.ops},
+                      {"first_op", s.first_op},
+                      {"last_op", s.last_op},
+                      {"weight_bytes", s.weight_bytes},
+                      {"sram_bytes", s.sram_bytes},
+                      {"service_us", s.service_us},
+                      {"busy", s.busy},
+                      {"stalled", s.stalled},
+                      {"requests", s.requests}});
+  nlohmann::json cores = nlohmann::json::array();
+  for (const auto& c : r.per_core)
+    cores.push_back({{"core", c.core},
+                     {"chip", c.chip},
+                     {"stage", c.stage},
+                     {"utilization", c.busy},
+                     {"engines",
+                      {{"TensorE", c.tensor}, {"VectorE", c.vector}, {"ScalarE", c.scalar},
+                       {"DMA", c.dma}}}});
+  return {{"config", r.config},
+          {"model", r.model},
+          {"mode", r.mode},
+          {"cores", r.cores},
+          {"batch", r.batch},
+          {"requests", r.requests},
+          {"warmup_requests", r.warmup_requests},
+          {"measured_requests", r.measured_requests},
+          {"concurrency", r.concurrency},
+          {"rate_per_s", r.rate_per_s},
+          {"seed", r.seed},
+          {"throughput_per_s", r.throughput_per_s},
+          {"peak_throughput_per_s", r.peak_throughput_per_s},
+          {"latency_ms",
+           {{"min", r.latency_ms.min},
+            {"mean", r.latency_ms.mean},
+            {"p50", r.latency_ms.p50},
+            {"p90", r.latency_ms.p90},
+            {"p99", r.latency_ms.p99},
+            {"max", r.latency_ms.max}}},
+          {"simulated_time_s", r.simulated_time_s},
+          {"measured_window_s", r.measured_window_s},
+          {"events", r.events},
+          {"bottleneck", r.bottleneck},
+          {"plan", r.plan},
+          {"stages", stages},
+          {"per_core", cores},
+          {"links", resources_json(r.links)},
+          {"dram", resources_json(r.drams)},
+          {"host_links", resources_json(r.host_links)},
+          {"fabric", resources_json(r.fabric)}};
+}
+
+std::string format_text(const Report& r) {
+  std::ostringstream o;
+  o << std::fixed;
+  o << "infsim: " << r.model << " on " << r.config << ", NeuronCore Pipeline over " << r.cores
+    << " cores, batch " << r.batch << "\n";
+  o << "workload: " << r.requests << " requests ("
+    << (r.rate_per_s > 0 ? "open loop, Poisson " + std::to_string(r.rate_per_s) + "/s"
+                         : "closed loop, " + std::to_string(r.concurrency) + " in flight")
+    << ", seed " << r.seed << "); first " << r.warmup_requests
+    << " completions are warm-up and excluded\n\n";
+  o << std::setprecision(1);
+  o << "throughput     " << r.throughput_per_s << " inferences/s  (TensorEngine peak bound "
+    << r.peak_throughput_per_s << "/s)\n";
+  o << std::setprecision(3);
+  o << "latency (ms)   p50 " << r.latency_ms.p50 << "  p90 " << r.latency_ms.p90 << "  p99 "
+    << r.latency_ms.p99 << "  max " << r.latency_ms.max << "  (mean " << r.latency_ms.mean
+    << ")\n";
+  o << std::setprecision(6) << "simulated time " << r.simulated_time_s * 1e3 << " ms\n";
+  o << "bottleneck     " << r.bottleneck << "\n\n";
+
+  o << "stage  core  chip  ops  first op -> last op                      weights     SRAM used"
+       "   service us   busy  stalled\n";
+  for (const auto& s : r.stages) {
+    std::string span = s.first_op + " -> " + s.last_op;
+    if (span.size() > 40) span = span.substr(0, 37) + "...";
+    o << std::setw(5) << s.index << std::setw(6) << s.core << std::setw(6) << s.chip
+      << std::setw(5) << s.ops << "  " << std::left << std::setw(40) << span << std::right
+      << std::setw(11) << human_bytes(s.weight_bytes) << std::setw(13)
+      << human_bytes(s.sram_bytes) << std::setw(13) << std::setprecision(2) << s.service_us
+      << std::setw(7) << pct(s.busy) << std::setw(9) << pct(s.stalled) << "\n";
+  }
+  o << "\ncore  chip  stage  util   TensorE  VectorE  ScalarE  DMA\n";
+  for (const auto& c : r.per_core) {
+    o << std::setw(4) << c.core << std::setw(6) << c.chip << std::setw(7)
+      << (c.stage < 0 ? std::string("-") : std::to_string(c.stage)) << std::setw(7) << pct(c.busy)
+      << std::setw(9) << pct(c.tensor) << std::setw(9) << pct(c.vector) << std::setw(9)
+      << pct(c.scalar) << std::setw(7) << pct(c.dma) << "\n";
+  }
+  const auto table = [&](const char* title, const std::vector<ResourceReport>& v) {
+    bool any = false;
+    for (const auto& x : v) any = any || x.bytes > 0;
+    if (!any) return;
+    o << "\n" << title << "\n";
+    for (const auto& x : v) {
+      if (x.bytes == 0) continue;
+      o << "  " << std::left << std::setw(36) << x.name << std::right << std::setw(12)
+        << human_bytes(x.bytes) << "  util " << pct(x.utilization) << "\n";
+    }
+  };
+  table("NeuronLinks (bytes moved, utilization)", r.links);
+  table("DRAM", r.drams);
+  table("host PCIe links", r.host_links);
+  return o.str();
+}
+
+}  // namespace infsim

@@ -1,0 +1,396 @@
+// The simulated system: chips (cores, DRAM controller, fabric, PCIe link), the NeuronLink ring,
+// the transfer scheduler and the host that runs the pipeline scheduler. Built fresh for every
+// run inside its own SystemC kernel context.
+#include "infsim/simulate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <memory>
+#include <sstream>
+
+#include <systemc>
+
+#include "infsim/common/error.hpp"
+#include "infsim/cores/neuron_core.hpp"
+#include "infsim/interconnect/modules.hpp"
+#include "infsim/memory/dram_controller.hpp"
+#include "kernel_context.hpp"
+#include "stats.hpp"
+
+namespace infsim {
+
+namespace {
+
+class Chip : public sc_core::sc_module {
+ public:
+  Chip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t index)
+      : sc_core::sc_module(name),
+        dram("dram", cfg.dram),
+        fabric("fabric", this->name(), cfg.cores_per_chip, cfg.fabric),
+        pcie("pcie", this->name(), cfg.host) {
+    for (std::uint32_t c = 0; c < cfg.cores_per_chip; ++c) {
+      cores.push_back(std::make_unique<NeuronCore>(("core" + std::to_string(c)).c_str(), cfg.core,
+                                                   index * cfg.cores_per_chip + c));
+    }
+  }
+  std::vector<std::unique_ptr<NeuronCore>> cores;
+  DramController dram;
+  ChipFabric fabric;
+  HostLink pcie;
+};
+
+class System;
+
+/// The buffers between stage s and s+1: credits for the downstream input buffers, the path the
+/// activations take, and the delivery.
+class Hop final : public StageOutput, public InputRelease, public TransferReceiver {
+ public:
+  Hop(TransferScheduler& xfer, NeuronCore& src, NeuronCore& dst, std::vector<Resource*> path,
+      Bytes bytes, std::uint32_t credits)
+      : xfer_(xfer), src_(src), dst_(dst), path_(std::move(path)), bytes_(bytes),
+        credits_(credits) {}
+  bool can_send() const override { return credits_ > 0; }
+  void send(std::uint64_t request) override {
+    --credits_;
+    xfer_.start(path_, bytes_, 0, this, request);
+  }
+  void transfer_done(std::uint64_t request) override { dst_.deliver(request); }
+  void released() override {
+    ++credits_;
+    src_.wake();
+  }
+
+ private:
+  TransferScheduler& xfer_;
+  NeuronCore& src_;
+  NeuronCore& dst_;
+  std::vector<Resource*> path_;
+  Bytes bytes_;
+  std::uint32_t credits_;
+};
+
+/// The host: generates requests (closed or open loop), moves inputs over PCIe into device DRAM
+/// and on to the first stage, takes results back, and records latencies.
+class Host final : public sc_core::sc_module,
+                   public InputRelease,
+                   public StageOutput,
+                   public TransferReceiver {
+ public:
+  SC_HAS_PROCESS(Host);
+  Host(sc_core::sc_module_name name, const Workload& w, std::uint32_t concurrency,
+       std::uint32_t credits, TransferScheduler& xfer, NeuronCore& first,
+       std::vector<Resource*> in_pcie, std::vector<Resource*> in_core, Ps in_overhead,
+       std::vector<Resource*> out_dram, std::vector<Resource*> out_pcie, Ps out_overhead,
+       Bytes in_bytes, Bytes out_bytes)
+      : sc_core::sc_module(name), w_(w), concurrency_(concurrency), credits_(credits),
+        xfer_(xfer), first_(first), in_pcie_(std::move(in_pcie)), in_core_(std::move(in_core)),
+        out_dram_(std::move(out_dram)), out_pcie_(std::move(out_pcie)),
+        in_overhead_(in_overhead), out_overhead_(out_overhead), in_bytes_(in_bytes),
+        out_bytes_(out_bytes), rng_(w.seed), arrival_(w.requests, 0) {
+    completions_.reserve(w.requests);
+    if (w_.rate_per_s > 0) next_arrival_ = exponential_ps();
+    SC_METHOD(step);
+    sensitive << wake_;
+  }
+
+  void released() override {
+    ++credits_;
+    wake_.notify(sc_core::SC_ZERO_TIME);
+  }
+  bool can_send() const override { return true; }
+  void send(std::uint64_t request) override { xfer_.start(out_dram_, out_bytes_, 0, this, tag(request, 2)); }
+  void transfer_done(std::uint64_t t) override {
+    const std::uint64_t r = t >> 2;
+    switch (t & 3) {
+      case 0: xfer_.start(in_core_, in_bytes_, 0, this, tag(r, 1)); break;  // DRAM → core
+      case 1: first_.deliver(r); break;
+      case 2: xfer_.start(out_pcie_, out_bytes_, out_overhead_, this, tag(r, 3)); break;
+      default:
+        completions_.push_back({r, now_ps()});
+        --in_flight_;
+        wake_.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+
+  struct Completion {
+    std::uint64_t request;
+    Ps time;
+  };
+  const std::vector<Completion>& completions() const { return completions_; }
+  Ps arrival(std::uint64_t r) const { return arrival_[r]; }
+
+ private:
+  static std::uint64_t tag(std::uint64_t r, std::uint64_t phase) { return r << 2 | phase; }
+
+  /// Exponential inter-arrival time with mean 1/rate, from the run's own generator (SplitMix64,
+  /// so equal seeds give equal runs on every platform).
+  Ps exponential_ps() {
+    const double u = static_cast<double>(rng_.next() >> 11) * 0x1.0p-53;  // [0, 1)
+    return static_cast<Ps>(std::llround(-std::log1p(-u) / w_.rate_per_s * 1e12));
+  }
+
+  void step() {
+    const Ps now = now_ps();
+    if (w_.rate_per_s > 0) {
+      while (issued_ < w_.requests && next_arrival_ <= now) {
+        arrival_[issued_] = next_arrival_;
+        queue_.push_back(issued_++);
+        next_arrival_ += exponential_ps();
+      }
+    } else {
+      while (issued_ < w_.requests && in_flight_ + queue_.size() < concurrency_) {
+        arrival_[issued_] = now;
+        queue_.push_back(issued_++);
+      }
+    }
+    while (!queue_.empty() && credits_ > 0) {
+      --credits_;
+      ++in_flight_;
+      xfer_.start(in_pcie_, in_bytes_, in_overhead_, this, tag(queue_.front(), 0));
+      queue_.pop_front();
+    }
+    if (w_.rate_per_s > 0 && issued_ < w_.requests) wake_.notify(ps_time(next_arrival_ - now));
+  }
+
+  Workload w_;
+  std::uint32_t concurrency_;
+  std::uint32_t credits_;
+  TransferScheduler& xfer_;
+  NeuronCore& first_;
+  std::vector<Resource*> in_pcie_, in_core_, out_dram_, out_pcie_;
+  Ps in_overhead_, out_overhead_;
+  Bytes in_bytes_, out_bytes_;
+  SplitMix64 rng_;
+  std::vector<Ps> arrival_;
+  std::vector<Completion> completions_;
+  std::deque<std::uint64_t> queue_;
+  std::uint64_t issued_ = 0;
+  std::uint64_t in_flight_ = 0;  // admitted to the device, not yet back
+  Ps next_arrival_ = 0;
+  sc_core::sc_event wake_;
+};
+
+class System : public sc_core::sc_module {
+ public:
+  System(sc_core::sc_module_name name, const SystemConfig& cfg, const Plan& plan,
+         const Workload& w, std::uint32_t concurrency)
+      : sc_core::sc_module(name), xfer("transfers"), ring("neuronlink", cfg.chips, cfg.neuronlink) {
+    for (std::uint32_t c = 0; c < cfg.chips; ++c)
+      chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c));
+    const auto& st = plan.stages;
+    const std::size_t n = st.size();
+    for (std::size_t s = 0; s + 1 < n; ++s) {
+      hops.push_back(std::make_unique<Hop>(xfer, core(st[s].core), core(st[s + 1].core),
+                                           core_path(cfg, st[s].core, st[s + 1].core),
+                                           st[s].out_bytes, cfg.pipeline.buffer_depth));
+    }
+    Chip& in_chip = *chips[st.front().chip];
+    Chip& out_chip = *chips[st.back().chip];
+    const std::uint32_t first_local = st.front().core % cfg.cores_per_chip;
+    const std::uint32_t last_local = st.back().core % cfg.cores_per_chip;
+    host = std::make_unique<Host>(
+        "host", w, concurrency, cfg.pipeline.buffer_depth, xfer, core(st.front().core),
+        std::vector<Resource*>{&in_chip.pcie.model().to_device(), &in_chip.dram.model()},
+        std::vector<Resource*>{&in_chip.dram.model(), &in_chip.fabric.model().core_in(first_local)},
+        in_chip.pcie.model().overhead(),
+        std::vector<Resource*>{&out_chip.fabric.model().core_out(last_local),
+                               &out_chip.dram.model()},
+        std::vector<Resource*>{&out_chip.dram.model(), &out_chip.pcie.model().to_host()},
+        out_chip.pcie.model().overhead(), plan.input_bytes, plan.output_bytes);
+    for (std::size_t s = 0; s < n; ++s) {
+      StageProgram prog{st[s].tensor_cycles, st[s].vector_cycles, st[s].scalar_cycles,
+                        st[s].dma_cycles, st[s].dram_read_bytes};
+      Chip& chip = *chips[st[s].chip];
+      core(st[s].core).set_dram_path(
+          &xfer, {&chip.dram.model(), &chip.fabric.model().core_in(st[s].core % cfg.cores_per_chip)});
+      StageOutput* out = s + 1 < n ? static_cast<StageOutput*>(hops[s].get()) : host.get();
+      InputRelease* rel = s == 0 ? static_cast<InputRelease*>(host.get()) : hops[s - 1].get();
+      core(st[s].core).load(prog, out, rel);
+    }
+    cores_per_chip_ = cfg.cores_per_chip;
+  }
+
+  NeuronCore& core(std::uint32_t global) {
+    return *chips.at(global / cores_per_chip())->cores.at(global % cores_per_chip());
+  }
+  std::uint32_t cores_per_chip() const {
+    return static_cast<std::uint32_t>(chips.front()->cores.size());
+  }
+
+  TransferScheduler xfer;
+  NeuronLinkRing ring;
+  std::vector<std::unique_ptr<Chip>> chips;
+  std::vector<std::unique_ptr<Hop>> hops;
+  std::unique_ptr<Host> host;
+
+ private:
+  /// Core to core: out of the source core's fabric port, over the NeuronLinks when the chips
+  /// differ, into the destination core's port.
+  std::vector<Resource*> core_path(const SystemConfig& cfg, std::uint32_t a, std::uint32_t b) {
+    const std::uint32_t ca = a / cfg.cores_per_chip, cb = b / cfg.cores_per_chip;
+    std::vector<Resource*> path{&chips[ca]->fabric.model().core_out(a % cfg.cores_per_chip)};
+    for (Resource* r : ring.model().route(ca, cb)) path.push_back(r);
+    path.push_back(&chips[cb]->fabric.model().core_in(b % cfg.cores_per_chip));
+    return path;
+  }
+  std::uint32_t cores_per_chip_ = 0;
+};
+
+ResourceReport resource_report(const Resource& r, Ps total) {
+  const ResourceStats& s = r.stats();
+  return {r.name(), s.bytes, s.transfers,
+          total == 0 ? 0.0 : static_cast<double>(s.busy_ps) / static_cast<double>(total)};
+}
+
+double share(Ps part, Ps total) {
+  return total == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(total);
+}
+
+std::uint64_t default_warmup(const Workload& w, std::size_t stages) {
+  if (w.warmup >= 0) return static_cast<std::uint64_t>(w.warmup);
+  std::uint64_t wu = std::max<std::uint64_t>(w.requests / 10, 2 * stages);
+  if (wu * 2 > w.requests) wu = w.requests / 10;  // keep most requests measured on short runs
+  return wu;
+}
+
+}  // namespace
+
+void validate(const Workload& w) {
+  if (w.requests == 0) throw Error("workload: requests must be at least 1");
+  if (w.warmup >= 0 && static_cast<std::uint64_t>(w.warmup) >= w.requests)
+    throw Error("workload: warmup = " + std::to_string(w.warmup) +
+                " must be smaller than requests = " + std::to_string(w.requests));
+  if (!std::isfinite(w.rate_per_s) || w.rate_per_s < 0)
+    throw Error("workload: rate must be a finite number >= 0 (0 = closed loop)");
+}
+
+Report simulate(const SystemConfig& cfg, const Graph& g, const CompileOptions& opts,
+                const Workload& w) {
+  return simulate(cfg, g, compile(g, cfg, opts), w);
+}
+
+Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w) {
+  validate(cfg);
+  validate(w);
+  if (plan.stages.empty()) throw Error("plan has no stages");
+  for (const auto& s : plan.stages)
+    if (s.core >= cfg.total_cores() || s.chip != s.core / cfg.cores_per_chip)
+      throw Error("plan stage " + std::to_string(s.index) + " is placed on core " +
+                  std::to_string(s.core) + ", which the topology '" + cfg.name + "' lacks");
+  const std::uint32_t stages = static_cast<std::uint32_t>(plan.stages.size());
+  const std::uint32_t concurrency = w.concurrency == 0 ? 2 * stages : w.concurrency;
+  const std::uint64_t warmup = default_warmup(w, stages);
+
+  Report r;
+  KernelContext kernel;  // a fresh SystemC context for this run; restores the caller's after
+  auto sys = std::make_unique<System>("system", cfg, plan, w, concurrency);
+  kernel.run();
+  const Ps end = now_ps();
+
+  const auto& done = sys->host->completions();
+  if (done.size() != w.requests)
+    throw Error("internal: simulation ended with " + std::to_string(done.size()) + " of " +
+                std::to_string(w.requests) + " requests complete");
+  LatencyRecorder lat;
+  for (std::size_t i = warmup; i < done.size(); ++i)
+    lat.add(done[i].time - sys->host->arrival(done[i].request));
+  const Ps window_start = warmup == 0 ? 0 : done[warmup - 1].time;
+  const Ps window = done.back().time - window_start;
+
+  r.config = cfg.name;
+  r.model = plan.model;
+  r.cores = plan.cores;
+  r.batch = plan.batch;
+  r.requests = w.requests;
+  r.warmup_requests = warmup;
+  r.measured_requests = w.requests - warmup;
+  r.concurrency = w.rate_per_s > 0 ? 0 : concurrency;
+  r.rate_per_s = w.rate_per_s;
+  r.seed = w.seed;
+  r.simulated_time_s = ps_to_s(end);
+  r.measured_window_s = ps_to_s(window);
+  r.throughput_per_s = window == 0 ? 0.0
+                                   : static_cast<double>(r.measured_requests * plan.batch) /
+                                         ps_to_s(window);
+  r.latency_ms = lat.summary();
+  r.plan = plan_to_json(plan, g);
+  std::uint64_t macs = 0;
+  for (const auto& s : plan.stages) macs += s.macs;
+  r.peak_throughput_per_s = macs == 0 ? 0.0
+                                      : cfg.tensor_peak_macs_per_s() * plan.cores *
+                                            plan.batch / static_cast<double>(macs);
+  r.events = sys->xfer.started();
+
+  std::size_t worst = 0;
+  for (const auto& s : plan.stages) {
+    const NeuronCore& c = sys->core(s.core);
+    StageReport sr;
+    sr.index = s.index;
+    sr.core = s.core;
+    sr.chip = s.chip;
+    sr.ops = s.op_end - s.op_begin;
+    sr.first_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_begin))).name;
+    sr.last_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_end - 1))).name;
+    sr.weight_bytes = s.weight_bytes;
+    sr.sram_bytes = s.sram_bytes;
+    sr.service_us = static_cast<double>(s.cycles() * c.period_ps()) / kPsPerUs;
+    sr.busy = share(c.stats().busy_ps, end);
+    sr.stalled = share(c.stats().stall_ps, end);
+    sr.requests = c.stats().requests;
+    r.events += sr.requests;
+    if (r.stages.empty() || sr.busy > r.stages[worst].busy) worst = r.stages.size();
+    r.stages.push_back(sr);
+  }
+  for (std::uint32_t id = 0; id < cfg.total_cores(); ++id) {
+    const NeuronCore& c = sys->core(id);
+    CoreReport cr;
+    cr.core = id;
+    cr.chip = id / cfg.cores_per_chip;
+    for (const auto& s : plan.stages)
+      if (s.core == id) cr.stage = static_cast<int>(s.index);
+    const Ps p = c.period_ps();
+    cr.busy = share(c.stats().busy_ps, end);
+    cr.tensor = share(c.stats().tensor_cycles * p, end);
+    cr.vector = share(c.stats().vector_cycles * p, end);
+    cr.scalar = share(c.stats().scalar_cycles * p, end);
+    cr.dma = share(c.stats().dma_cycles * p, end);
+    r.per_core.push_back(cr);
+  }
+  RingModel& ring = sys->ring.model();
+  for (std::uint32_t l = 0; l < ring.link_count(); ++l) {
+    r.links.push_back(resource_report(ring.up(l), end));
+    r.links.push_back(resource_report(ring.down(l), end));
+  }
+  for (auto& chip : sys->chips) {
+    r.drams.push_back(resource_report(chip->dram.model(), end));
+    r.host_links.push_back(resource_report(chip->pcie.model().to_device(), end));
+    r.host_links.push_back(resource_report(chip->pcie.model().to_host(), end));
+    for (std::uint32_t c = 0; c < cfg.cores_per_chip; ++c) {
+      r.fabric.push_back(resource_report(chip->fabric.model().core_out(c), end));
+      r.fabric.push_back(resource_report(chip->fabric.model().core_in(c), end));
+    }
+  }
+  const StageReport& b = r.stages[worst];
+  std::ostringstream why;
+  why.precision(3);
+  if (b.busy + b.stalled >= 0.9 && b.busy >= 0.5) {
+    why << "stage " << b.index << " (core " << b.core << ") computes " << 100.0 * b.busy
+        << "% of the time; its " << b.service_us << " us per request caps throughput at "
+        << (b.service_us > 0 ? 1e6 * plan.batch / b.service_us : 0.0) << " inferences/s";
+  } else {
+    why << "no stage is saturated (busiest: stage " << b.index << ", " << 100.0 * b.busy
+        << "% computing): throughput is set by the request concurrency or arrival rate, or by "
+           "transfers";
+  }
+  r.bottleneck = why.str();
+  sys.reset();  // modules go before their kernel context
+  return r;
+}
+
+}  // namespace infsim
+
+// libsystemc's own main() calls sc_main, so every program linking libsystemc must define it.
+// infsim programs never use that main; this weak definition lets them link, and a user's own
+// sc_main (a SystemC model that also uses infsim) replaces it.
+__attribute__((weak)) int sc_main(int, char**) { return 1; }
