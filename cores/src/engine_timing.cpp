@@ -21,7 +21,7 @@ TensorTiming tensor_gemm_timing(const TensorEngineParams& p, const GemmShape& g,
   t.macs = static_cast<std::uint64_t>(g.macs()) * batch;
   const std::uint64_t fill_drain = r + c - 2;
   if (p.weight_load_overlap) {
-    t.cycles = r + t.folds * std::max(m, r) + fill_drain;
+    t.cycles = r + (t.folds - 1) * std::max(m, r) + m + fill_drain;
   } else {
     t.cycles = t.folds * (r + m + fill_drain);
   }

@@ -183,6 +183,50 @@ std::string mib(Bytes b) {
   return s.str();
 }
 
+
+/// The plan for given stage starts (positions in the analysis' order), stage s on core s.
+Plan build_plan(const Graph& g, const Analysis& a, const SystemConfig& cfg, std::uint32_t batch,
+                const std::vector<std::uint32_t>& starts) {
+  const std::size_t n = a.n();
+  Plan p;
+  p.model = g.name;
+  p.config = cfg.name;
+  p.cores = static_cast<std::uint32_t>(starts.size());
+  p.batch = batch;
+  p.sram_capacity = cfg.sram_bytes();
+  p.op_order = a.order;
+  p.input_bytes = a.input_bytes;
+  p.output_bytes = a.output_bytes;
+  p.stages.resize(starts.size());
+  for (std::uint32_t s = 0; s < p.cores; ++s) {
+    const std::size_t i = starts[s];
+    const std::size_t j = s + 1 < p.cores ? starts[s + 1] - 1 : n - 1;
+    StagePlan& st = p.stages[s];
+    st.index = s;
+    st.core = s;
+    st.chip = s / cfg.cores_per_chip;
+    st.op_begin = static_cast<std::uint32_t>(i);
+    st.op_end = static_cast<std::uint32_t>(j + 1);
+    st.weight_bytes = a.weights(i, j);
+    st.dram_weight_bytes = a.dram_weight_pre[j + 1] - a.dram_weight_pre[i];
+    st.dram_read_bytes = a.dram_reads(i, j);
+    st.in_bytes = i == 0 ? a.input_bytes : a.cut[i];
+    st.out_bytes = j + 1 == n ? a.output_bytes : a.cut[j + 1];
+    st.sram_bytes = stage_memory(a, cfg, i, j);
+    st.buffer_bytes = st.sram_bytes - st.weight_bytes;
+    for (std::size_t k = i; k <= j; ++k) {
+      st.tensor_cycles += a.timing[k].tensor;
+      st.vector_cycles += a.timing[k].vector;
+      st.scalar_cycles += a.timing[k].scalar;
+      st.dma_cycles += a.timing[k].dma;
+      st.macs += a.timing[k].macs;
+    }
+    st.est_compute_ps = a.compute(i, j);
+    st.est_transfer_ps = stage_time(a, cfg, s, i, j) - st.est_compute_ps;
+  }
+  return p;
+}
+
 }  // namespace
 
 Ps Plan::bottleneck_ps() const {
@@ -252,44 +296,34 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
     throw CompileError(msg.str());
   }
 
-  Plan p;
-  p.model = g.name;
-  p.config = cfg.name;
-  p.cores = stages;
-  p.batch = opts.batch;
-  p.sram_capacity = cap;
-  p.op_order = a.order;
-  p.input_bytes = a.input_bytes;
-  p.output_bytes = a.output_bytes;
-  p.stages.resize(stages);
+  std::vector<std::uint32_t> starts(stages, 0);
   std::size_t j = n - 1;
-  for (std::uint32_t s = stages; s-- > 0;) {
-    const std::size_t i = s == 0 ? 0 : from[s][j];
-    StagePlan& st = p.stages[s];
-    st.index = s;
-    st.core = s;
-    st.chip = s / cfg.cores_per_chip;
-    st.op_begin = static_cast<std::uint32_t>(i);
-    st.op_end = static_cast<std::uint32_t>(j + 1);
-    st.weight_bytes = a.weights(i, j);
-    st.dram_weight_bytes = a.dram_weight_pre[j + 1] - a.dram_weight_pre[i];
-    st.dram_read_bytes = a.dram_reads(i, j);
-    st.in_bytes = i == 0 ? a.input_bytes : a.cut[i];
-    st.out_bytes = j + 1 == n ? a.output_bytes : a.cut[j + 1];
-    st.sram_bytes = stage_memory(a, cfg, i, j);
-    st.buffer_bytes = st.sram_bytes - st.weight_bytes;
-    for (std::size_t k = i; k <= j; ++k) {
-      st.tensor_cycles += a.timing[k].tensor;
-      st.vector_cycles += a.timing[k].vector;
-      st.scalar_cycles += a.timing[k].scalar;
-      st.dma_cycles += a.timing[k].dma;
-      st.macs += a.timing[k].macs;
-    }
-    st.est_compute_ps = a.compute(i, j);
-    st.est_transfer_ps = stage_time(a, cfg, s, i, j) - st.est_compute_ps;
-    if (i > 0) j = i - 1;
+  for (std::uint32_t s = stages; s-- > 1;) {
+    starts[s] = static_cast<std::uint32_t>(from[s][j]);
+    j = from[s][j] - 1;
   }
-  return p;
+  return build_plan(g, a, cfg, opts.batch, starts);
+}
+
+Plan plan_from_cuts(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts,
+                    const std::vector<std::uint32_t>& stage_starts) {
+  validate(cfg);
+  if (opts.batch == 0) throw CompileError("batch must be at least 1");
+  const Analysis a = analyse(g, cfg, opts.batch);
+  if (stage_starts.empty() || stage_starts.front() != 0)
+    throw CompileError("stage starts must begin with 0");
+  if (stage_starts.size() > cfg.total_cores())
+    throw CompileError(std::to_string(stage_starts.size()) + " stages: the topology '" + cfg.name +
+                       "' has " + std::to_string(cfg.total_cores()) + " NeuronCores");
+  for (std::size_t s = 1; s < stage_starts.size(); ++s) {
+    if (stage_starts[s] <= stage_starts[s - 1] || stage_starts[s] < first_cut(a) ||
+        stage_starts[s] >= a.n())
+      throw CompileError("stage " + std::to_string(s) + " starts at position " +
+                         std::to_string(stage_starts[s]) +
+                         ": starts must increase, leave every input and one op to stage 0, and "
+                         "stay below " + std::to_string(a.n()));
+  }
+  return build_plan(g, a, cfg, opts.batch, stage_starts);
 }
 
 nlohmann::json plan_to_json(const Plan& p, const Graph& g) {

@@ -22,9 +22,10 @@ struct TensorTiming {
 /// TensorEngine (rows R × cols C, weight stationary). The stationary operand (k × n) is cut into
 /// folds of at most R × C; for each fold the moving operand's M = m × batch rows stream through.
 ///   overlap off (classic):  folds × (R + M + R + C − 2)
-///   overlap on:             R + folds × max(M, R) + (R + C − 2)
+///   overlap on:             R + (folds − 1) × max(M, R) + M + (R + C − 2)
 /// (R to load a fold's weights, M to stream the rows, R + C − 2 to fill and drain the skewed
-/// wavefront; with overlap the next fold's weights load in the shadow of the current stream.)
+/// wavefront; with overlap the next fold's weights load in the shadow of the current stream, so
+/// consecutive folds start max(M, R) apart, and only the first load and the last drain show.)
 TensorTiming tensor_gemm_timing(const TensorEngineParams& p, const GemmShape& g,
                                 std::uint64_t batch);
 

@@ -1,0 +1,217 @@
+// End-to-end runs: exact timing of one request, determinism and kernel isolation, and relations
+// between hardware parameters and results that must hold.
+#include <catch2/catch.hpp>
+#include <systemc>
+
+#include "infsim/infsim.hpp"
+
+using namespace infsim;
+using Catch::Matchers::Contains;
+
+namespace {
+
+/// input [64] → linear 64→64 (no bias): 128 bytes in and out (FP16).
+Graph tiny() {
+  GraphBuilder b("tiny");
+  const int x = b.input("x", {64});
+  b.linear("fc", x, 64, false);
+  return b.build();
+}
+
+Workload requests(std::uint64_t n, std::int64_t warmup = 0) {
+  Workload w;
+  w.requests = n;
+  w.warmup = warmup;
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("one request through one stage: exact latency", "[simulate][exact]") {
+  const SystemConfig cfg = preset("inf1.xlarge");
+  Workload w = requests(1);
+  const Report r = simulate(cfg, tiny(), CompileOptions{1, 1}, w);
+  // inf1.xlarge defaults: PCIe Gen4 ×8 = 15,753,846,154 B/s, 1000 ns latency, 2000 ns overhead;
+  // DRAM 50 GiB/s over 4 channels (13,421,772,800 B/s each), 100 ns; fabric 64 GiB/s, 20 ns.
+  //  host→DRAM  [pcie, dram]: 1,000,000 + 100,000 + max(⌈128e12/15.75e9⌉ = 8125,
+  //             ⌈32e12/13.42e9⌉ = 2385) + 2,000,000 overhead               → 3,108,125 ps
+  //  DRAM→core  [dram, fabric in]: + 100,000 + max(2385, ⌈128e12/64 GiB/s⌉ = 1863)
+  //                                                                          → 3,210,510 ps
+  //  compute    1 fold: 128 + 1 + 128 + 64 − 2 = 319 cycles × 1024 ps = 326,656 → 3,537,166 ps
+  //  core→DRAM  [fabric out, dram]: + 20,000 + 100,000 + max(1863, 2385)     → 3,659,551 ps
+  //  DRAM→host  [dram, pcie]: + 100,000 + 1,000,000 + max(2385, 8125) + 2,000,000
+  //                                                                          → 6,767,676 ps
+  CHECK(r.latency_ms.max == Approx(6.767676e-3).epsilon(1e-12));
+  CHECK(r.latency_ms.min == r.latency_ms.max);
+  CHECK(r.simulated_time_s == Approx(6.767676e-6).epsilon(1e-12));
+  CHECK(r.stages.at(0).service_us == Approx(0.326656));
+  CHECK(r.drams.at(0).bytes == 4 * 128);  // in: write + read; out: write + read
+  CHECK(r.host_links.at(0).bytes == 128);
+  CHECK(r.host_links.at(1).bytes == 128);
+}
+
+TEST_CASE("a lone request sees the unloaded latency, a busy pipeline queues", "[simulate]") {
+  const SystemConfig cfg = preset("inf1.6xlarge");
+  const Graph g = build_model("resnet50");
+  const Plan plan = compile(g, cfg, CompileOptions{16, 1});
+  const Report one = simulate(cfg, g, plan, requests(1));
+  // Closed loop with one request in flight: every request sees the unloaded latency, and
+  // throughput is its inverse.
+  Workload seq = requests(50);
+  seq.concurrency = 1;
+  const Report serial = simulate(cfg, g, plan, seq);
+  CHECK(serial.latency_ms.min == Approx(one.latency_ms.max));
+  CHECK(serial.latency_ms.max == Approx(one.latency_ms.max));
+  CHECK(serial.throughput_per_s == Approx(1e3 / one.latency_ms.max).epsilon(1e-6));
+  // Open loop far below capacity (one request per 100 ms): no queueing, same latency.
+  Workload sparse = requests(20);
+  sparse.rate_per_s = 10;
+  const Report open = simulate(cfg, g, plan, sparse);
+  CHECK(open.latency_ms.p50 == Approx(one.latency_ms.max));
+  // A full pipeline: far more throughput, at no less latency.
+  const Report full = simulate(cfg, g, plan, requests(500, 100));
+  CHECK(full.throughput_per_s > 5 * serial.throughput_per_s);
+  CHECK(full.latency_ms.p50 >= one.latency_ms.max * (1 - 1e-9));
+  CHECK(full.warmup_requests == 100);
+  CHECK(full.measured_requests == 400);
+}
+
+TEST_CASE("equal inputs and seed give equal reports, in one process", "[simulate][isolation]") {
+  const SystemConfig cfg = preset("inf1.6xlarge");
+  const Graph g = build_model("resnet50");
+  Workload w = requests(300);
+  w.rate_per_s = 12000;
+  w.seed = 42;
+  const nlohmann::json a = to_json(simulate(cfg, g, CompileOptions{16, 1}, w));
+  const nlohmann::json b = to_json(simulate(cfg, g, CompileOptions{12, 1}, w));
+  const nlohmann::json c = to_json(simulate(cfg, g, CompileOptions{16, 1}, w));
+  CHECK(a == c);
+  CHECK(a != b);
+  w.seed = 43;
+  const nlohmann::json d = to_json(simulate(cfg, g, CompileOptions{16, 1}, w));
+  CHECK(d["latency_ms"]["p50"] != a["latency_ms"]["p50"]);
+}
+
+namespace {
+struct Ticker : sc_core::sc_module {
+  SC_HAS_PROCESS(Ticker);
+  explicit Ticker(sc_core::sc_module_name n) : sc_core::sc_module(n) {
+    SC_METHOD(tick);
+    sensitive << ev;
+  }
+  void tick() {
+    if (++count < 5) ev.notify(sc_core::sc_time(1, sc_core::SC_NS));
+  }
+  sc_core::sc_event ev;
+  int count = 0;
+};
+}  // namespace
+
+TEST_CASE("a run leaves the caller's own SystemC model untouched", "[simulate][isolation]") {
+  // A user's model elaborated in the default kernel context, before and after a run.
+  Ticker user("user_ticker");
+  sc_core::sc_simcontext* mine = sc_core::sc_get_curr_simcontext();
+  const Report r = simulate(preset("inf1.xlarge"), tiny(), CompileOptions{1, 1}, requests(10));
+  CHECK(r.requests == 10);
+  CHECK(sc_core::sc_get_curr_simcontext() == mine);
+  CHECK(sc_core::sc_find_object("user_ticker") == &user);
+  CHECK(sc_core::sc_find_object("system") == nullptr);  // the run's modules are gone
+  sc_core::sc_start();
+  CHECK(user.count == 5);
+  CHECK(sc_core::sc_time_stamp() == sc_core::sc_time(4, sc_core::SC_NS));
+}
+
+TEST_CASE("throughput never exceeds what the hardware allows", "[simulate][relations]") {
+  for (const char* preset_name : {"inf1.xlarge", "inf1.6xlarge"}) {
+    SystemConfig cfg = preset(preset_name);
+    apply_override(cfg, "core.sram.capacity_mib=48");  // room for batch 4 activations
+    for (const char* model : {"resnet50", "vgg16"}) {
+      const Graph g = build_model(model);
+      if (min_cores_to_fit(g, cfg) == 0 || min_cores_to_fit(g, cfg) > cfg.total_cores()) continue;
+      for (std::uint32_t batch : {1u, 4u}) {
+        const Report r = simulate(cfg, g, CompileOptions{0, batch}, requests(300));
+        INFO(model << " on " << preset_name << " batch " << batch);
+        CHECK(r.throughput_per_s > 0);
+        CHECK(r.throughput_per_s <= r.peak_throughput_per_s);
+        double slowest_us = 0;
+        for (const auto& s : r.stages) slowest_us = std::max(slowest_us, s.service_us);
+        // No stage can finish requests faster than its own service time allows.
+        CHECK(r.throughput_per_s <= 1e6 * batch / slowest_us * (1 + 1e-9));
+        for (const auto& c : r.per_core) CHECK(c.busy <= 1.0);
+      }
+    }
+  }
+}
+
+TEST_CASE("a faster link never slows a run; a slower one never speeds it", "[simulate][relations]") {
+  SystemConfig cfg = preset("inf1.6xlarge");
+  const Graph g = build_model("resnet50");
+  const Plan plan = compile(g, cfg, CompileOptions{16, 1});
+  double prev_tp = 0, prev_p50 = 1e30;
+  for (double gib : {1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0}) {
+    apply_override(cfg, "neuronlink.bandwidth_gib_s=" + std::to_string(gib));
+    const Report r = simulate(cfg, g, plan, requests(400));
+    INFO("NeuronLink " << gib << " GiB/s: " << r.throughput_per_s << "/s, p50 " << r.latency_ms.p50);
+    CHECK(r.throughput_per_s >= prev_tp * (1 - 1e-9));
+    CHECK(r.latency_ms.p50 <= prev_p50 * (1 + 1e-9));
+    prev_tp = r.throughput_per_s;
+    prev_p50 = r.latency_ms.p50;
+  }
+  // The same holds when each bandwidth is compiled for afresh.
+  prev_tp = 0;
+  for (double gib : {2.0, 8.0, 32.0}) {
+    apply_override(cfg, "neuronlink.bandwidth_gib_s=" + std::to_string(gib));
+    const Report r = simulate(cfg, g, CompileOptions{16, 1}, requests(400));
+    CHECK(r.throughput_per_s >= prev_tp * (1 - 1e-9));
+    prev_tp = r.throughput_per_s;
+  }
+}
+
+TEST_CASE("a faster clock and a bigger array never slow a run", "[simulate][relations]") {
+  const Graph g = build_model("resnet50");
+  SystemConfig base = preset("inf1.6xlarge");
+  const Report r0 = simulate(base, g, CompileOptions{16, 1}, requests(300));
+  SystemConfig fast = base;
+  apply_override(fast, "core.clock_mhz=1953.125");  // 512 ps, twice the clock
+  const Report r1 = simulate(fast, g, CompileOptions{16, 1}, requests(300));
+  CHECK(r1.throughput_per_s > r0.throughput_per_s);
+  SystemConfig wide = base;
+  apply_override(wide, "core.tensor.cols=128");
+  const Report r2 = simulate(wide, g, CompileOptions{16, 1}, requests(300));
+  CHECK(r2.throughput_per_s >= r0.throughput_per_s);
+}
+
+TEST_CASE("bad workloads and plans are refused", "[simulate][errors]") {
+  const SystemConfig cfg = preset("inf1.xlarge");
+  CHECK_THROWS_WITH(simulate(cfg, tiny(), CompileOptions{1, 1}, requests(0)),
+                    Contains("requests must be at least 1"));
+  CHECK_THROWS_WITH(simulate(cfg, tiny(), CompileOptions{1, 1}, requests(5, 5)),
+                    Contains("warmup = 5 must be smaller than requests = 5"));
+  Workload w = requests(5);
+  w.rate_per_s = -1;
+  CHECK_THROWS_AS(simulate(cfg, tiny(), CompileOptions{1, 1}, w), Error);
+  // A plan made for a bigger topology names the missing core.
+  const Plan big = compile(build_model("resnet50"), preset("inf1.6xlarge"), CompileOptions{16, 1});
+  CHECK_THROWS_WITH(simulate(cfg, build_model("resnet50"), big, requests(5)),
+                    Contains("placed on core 4"));
+}
+
+TEST_CASE("a report carries the figures scripts rely on", "[simulate][report]") {
+  const Report r = simulate(preset("inf1.6xlarge"), build_model("resnet50"), CompileOptions{16, 1},
+                            requests(200));
+  const nlohmann::json j = to_json(r);
+  for (const char* key : {"throughput_per_s", "latency_ms", "simulated_time_s", "requests",
+                          "warmup_requests", "plan", "per_core", "links", "dram", "host_links"})
+    CHECK(j.contains(key));
+  for (const char* p : {"p50", "p90", "p99", "max"}) CHECK(j["latency_ms"].contains(p));
+  CHECK(j["latency_ms"]["p50"] <= j["latency_ms"]["p90"]);
+  CHECK(j["latency_ms"]["p90"] <= j["latency_ms"]["p99"]);
+  CHECK(j["latency_ms"]["p99"] <= j["latency_ms"]["max"]);
+  CHECK(j["plan"]["stages"].size() == 16);
+  CHECK(j["per_core"].size() == 16);
+  CHECK(j["plan"]["stages"][0]["ops"][0] == "input");
+  // inf1.6xlarge is a chain of 4 chips: 3 links, both directions.
+  CHECK(j["links"].size() == 6);
+  const std::string text = format_text(r);
+  CHECK_THAT(text, Contains("throughput") && Contains("p99") && Contains("bottleneck"));
+}
