@@ -32,18 +32,19 @@ TEST_CASE("one request through one stage: exact latency", "[simulate][exact]") {
   Workload w = requests(1);
   const Report r = simulate(cfg, tiny(), CompileOptions{1, 1}, w);
   // inf1.xlarge defaults: PCIe Gen4 ×8 = 15,753,846,154 B/s, 1000 ns latency, 2000 ns overhead;
-  // DRAM 50 GiB/s over 4 channels (13,421,772,800 B/s each), 100 ns; fabric 64 GiB/s, 20 ns.
-  //  host→DRAM  [pcie, dram]: 1,000,000 + 100,000 + max(⌈128e12/15.75e9⌉ = 8125,
-  //             ⌈32e12/13.42e9⌉ = 2385) + 2,000,000 overhead               → 3,108,125 ps
-  //  DRAM→core  [dram, fabric in]: + 100,000 + max(2385, ⌈128e12/64 GiB/s⌉ = 1863)
-  //                                                                          → 3,210,510 ps
-  //  compute    1 fold: 128 + 1 + 128 + 64 − 2 = 319 cycles × 1024 ps = 326,656 → 3,537,166 ps
-  //  core→DRAM  [fabric out, dram]: + 20,000 + 100,000 + max(1863, 2385)     → 3,659,551 ps
-  //  DRAM→host  [dram, pcie]: + 100,000 + 1,000,000 + max(2385, 8125) + 2,000,000
-  //                                                                          → 6,767,676 ps
-  CHECK(r.latency_ms.max == Approx(6.767676e-3).epsilon(1e-12));
+  // DRAM 50 GiB/s over 4 channels (13,421,772,800 B/s each), 100 ns; fabric ports 64 GiB/s with
+  // 20 ns on each egress port. Serialization of 128 B: PCIe ⌈128e12/15.75e9⌉ = 8125 ps, a DRAM
+  // channel's 32 B ⌈32e12/13.42e9⌉ = 2385 ps, a fabric port ⌈128e12/(64·2^30)⌉ = 1863 ps.
+  //  host→DRAM  [pcie, fabric host out, fabric dram in, dram]:
+  //             1,000,000 + 20,000 + 100,000 + max(8125, 1863, 2385) + 2,000,000 → 3,128,125 ps
+  //  DRAM→core  [dram, fabric dram out, fabric core in]: + 120,000 + 2385        → 3,250,510 ps
+  //  compute    1 fold: 128 + 1 + 128 + 64 − 2 = 319 cycles × 1024 ps = 326,656 → 3,577,166 ps
+  //  core→DRAM  [fabric core out, fabric dram in, dram]: + 120,000 + 2385        → 3,699,551 ps
+  //  DRAM→host  [dram, fabric dram out, fabric host in, pcie]:
+  //             + 1,120,000 + 8125 + 2,000,000                                   → 6,827,676 ps
+  CHECK(r.latency_ms.max == Approx(6.827676e-3).epsilon(1e-12));
   CHECK(r.latency_ms.min == r.latency_ms.max);
-  CHECK(r.simulated_time_s == Approx(6.767676e-6).epsilon(1e-12));
+  CHECK(r.simulated_time_s == Approx(6.827676e-6).epsilon(1e-12));
   CHECK(r.stages.at(0).service_us == Approx(0.326656));
   CHECK(r.drams.at(0).bytes == 4 * 128);  // in: write + read; out: write + read
   CHECK(r.host_links.at(0).bytes == 128);

@@ -173,7 +173,7 @@ TEST_CASE("DRAM first version: channels share the chip's bandwidth", "[timing][d
 TEST_CASE("NeuronLink ring: shorter direction, ties go up", "[timing][ring]") {
   NeuronLinkParams p;
   p.topology = LinkTopology::Ring;
-  RingModel r(4, p);
+  RingModel r("nl", 4, p);
   CHECK(r.is_ring());
   CHECK(r.link_count() == 4);
   CHECK(r.hops(0, 1) == 1);
@@ -196,7 +196,7 @@ TEST_CASE("NeuronLink ring: shorter direction, ties go up", "[timing][ring]") {
 TEST_CASE("NeuronLink chain routes the long way where a ring would not", "[timing][ring]") {
   NeuronLinkParams p;
   p.topology = LinkTopology::Chain;
-  RingModel chain(16, p);
+  RingModel chain("nl", 16, p);
   CHECK_FALSE(chain.is_ring());
   CHECK(chain.link_count() == 15);
   CHECK(chain.hops(0, 15) == 15);
@@ -206,11 +206,11 @@ TEST_CASE("NeuronLink chain routes the long way where a ring would not", "[timin
   CHECK(path[0] == &chain.down(2));
   CHECK(path[1] == &chain.down(1));
   p.topology = LinkTopology::Ring;
-  CHECK(RingModel(16, p).hops(0, 15) == 1);
+  CHECK(RingModel("nl", 16, p).hops(0, 15) == 1);
   // With one or two chips a ring is a chain (two chips share one link pair).
-  CHECK_FALSE(RingModel(2, p).is_ring());
-  CHECK(RingModel(2, p).link_count() == 1);
-  CHECK(RingModel(1, p).link_count() == 0);
+  CHECK_FALSE(RingModel("nl", 2, p).is_ring());
+  CHECK(RingModel("nl", 2, p).link_count() == 1);
+  CHECK(RingModel("nl", 1, p).link_count() == 0);
 }
 
 TEST_CASE("PCIe payload bandwidth from generation and lanes", "[timing][pcie]") {

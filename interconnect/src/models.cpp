@@ -6,7 +6,7 @@
 
 namespace infsim {
 
-RingModel::RingModel(std::uint32_t chips, const NeuronLinkParams& p)
+RingModel::RingModel(const std::string& prefix, std::uint32_t chips, const NeuronLinkParams& p)
     : chips_(chips), ring_(p.topology == LinkTopology::Ring && chips >= 3) {
   if (chips == 0) throw Error("NeuronLink ring: at least one chip is needed");
   const std::uint32_t links = chips == 1 ? 0 : (ring_ ? chips : chips - 1);
@@ -15,10 +15,10 @@ RingModel::RingModel(std::uint32_t chips, const NeuronLinkParams& p)
   for (std::uint32_t i = 0; i < links; ++i) {
     const std::uint32_t a = i, b = (i + 1) % chips;
     up_.push_back(std::make_unique<Pipe>(
-        "neuronlink" + std::to_string(i) + ".chip" + std::to_string(a) + "->chip" +
+        prefix + ".link" + std::to_string(i) + ".chip" + std::to_string(a) + "->chip" +
             std::to_string(b), bw, lat));
     down_.push_back(std::make_unique<Pipe>(
-        "neuronlink" + std::to_string(i) + ".chip" + std::to_string(b) + "->chip" +
+        prefix + ".link" + std::to_string(i) + ".chip" + std::to_string(b) + "->chip" +
             std::to_string(a), bw, lat));
   }
 }
@@ -66,6 +66,10 @@ FabricModel::FabricModel(const std::string& chip_name, std::uint32_t cores,
     in_.push_back(
         std::make_unique<Pipe>(chip_name + ".fabric.core" + std::to_string(c) + ".in", bw, 0));
   }
+  dram_out_ = std::make_unique<Pipe>(chip_name + ".fabric.dram.out", bw, lat);
+  dram_in_ = std::make_unique<Pipe>(chip_name + ".fabric.dram.in", bw, 0);
+  host_out_ = std::make_unique<Pipe>(chip_name + ".fabric.host.out", bw, lat);
+  host_in_ = std::make_unique<Pipe>(chip_name + ".fabric.host.in", bw, 0);
 }
 
 std::uint64_t pcie_bytes_per_s(std::uint32_t gen, std::uint32_t lanes) {

@@ -1,8 +1,10 @@
 // The infsim command line: run, compile, presets, models.
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,46 @@
 namespace {
 
 using infsim::Error;
+
+/// A whole number >= `min`. CLI11's PositiveNumber / NonNegativeNumber report a rejected 0 as
+/// "Value 0 not in range 0.000000 to 1797...(300 digits)", which says nothing useful.
+CLI::Validator whole_at_least(long long min) {
+  return CLI::Validator(
+      [min](std::string& v) -> std::string {
+        std::istringstream in(v);
+        long long n = 0;
+        char rest = 0;
+        if (!(in >> n) || in >> rest) return "'" + v + "' is not a whole number";
+        if (n < min) return "must be at least " + std::to_string(min) + ", got " + v;
+        return {};
+      },
+      ">=" + std::to_string(min));
+}
+
+/// Digits only: an unsigned value such as a seed (CLI11 would accept "-1" and wrap it around).
+CLI::Validator unsigned_whole() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+          return "'" + v + "' is not a whole number >= 0";
+        return {};
+      },
+      ">=0");
+}
+
+/// A finite number >= 0.
+CLI::Validator finite_non_negative() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        std::istringstream in(v);
+        double x = 0;
+        char rest = 0;
+        if (!(in >> x) || in >> rest) return "'" + v + "' is not a number";
+        if (!std::isfinite(x) || x < 0) return "must be a finite number >= 0, got " + v;
+        return {};
+      },
+      ">=0");
+}
 
 struct Common {
   std::string preset = "inf1.6xlarge";
@@ -31,8 +73,9 @@ void add_common(CLI::App* app, Common& c, bool with_model) {
       ->capture_default_str();
   app->add_option("--config", c.config_file,
                   "JSON config file applied on top of the preset (may name its own \"preset\")");
-  app->add_option("--set", c.sets, "Override one field, PATH=VALUE (repeatable), "
-                                    "e.g. --set core.sram.capacity_mib=16");
+  app->add_option("--set", c.sets,
+                  "Override one field, PATH=VALUE (repeatable), "
+                  "e.g. --set core.sram.capacity_mib=16");
   if (!with_model) return;
   auto* m = app->add_option("--model", c.model, "Built-in model (see `infsim models`)")
                 ->capture_default_str();
@@ -40,11 +83,13 @@ void add_common(CLI::App* app, Common& c, bool with_model) {
       ->excludes(m);
   app->add_option("--cores", c.cores,
                   "NeuronCores (pipeline stages); default: every core of the topology")
-      ->check(CLI::PositiveNumber);
-  app->add_option("--batch", c.batch, "Samples per request")->check(CLI::PositiveNumber)
+      ->check(whole_at_least(1));
+  app->add_option("--batch", c.batch, "Samples per request")
+      ->check(whole_at_least(1))
       ->capture_default_str();
   app->add_option("--seq-len", c.seq_len, "Sequence length of transformer models")
-      ->check(CLI::Range(1, 512))->capture_default_str();
+      ->check(CLI::Range(1, 512))
+      ->capture_default_str();
 }
 
 infsim::SystemConfig make_config(const Common& c) {
@@ -92,29 +137,46 @@ std::string fmt_count(double v, const char* unit) {
 
 int main(int argc, char** argv) {
   CLI::App app{"infsim: a cycle-approximate simulator of AWS Inferentia (NeuronCore Pipeline)"};
-  app.require_subcommand(1);
+  // At most one subcommand; "none" is reported after parsing, so that an unknown word such as
+  // `infsim frob` is named ("The following argument was not expected: frob") instead of the bare
+  // "A subcommand is required".
+  app.require_subcommand(0, 1);
 
   Common run_c;
   infsim::Workload wl;
-  auto* run = app.add_subcommand("run", "Compile a model and simulate requests through the pipeline");
+  auto* run =
+      app.add_subcommand("run", "Compile a model and simulate requests through the pipeline");
   add_common(run, run_c, true);
-  run->add_option("--requests", wl.requests, "Requests to simulate")->check(CLI::PositiveNumber)
+  run->add_option("--requests", wl.requests, "Requests to simulate")
+      ->check(whole_at_least(1))
       ->capture_default_str();
   run->add_option("--concurrency", wl.concurrency,
-                  "Closed loop: requests in flight (default: 2 x stages)");
+                  "Closed loop: requests in flight (default: 2 x stages)")
+      ->check(unsigned_whole());
   run->add_option("--rate", wl.rate_per_s, "Open loop: Poisson arrival rate in requests/s")
-      ->check(CLI::NonNegativeNumber);
-  run->add_option("--seed", wl.seed, "Random seed (open-loop arrivals)")->capture_default_str();
+      ->check(finite_non_negative());
+  run->add_option("--seed", wl.seed, "Random seed (open-loop arrivals)")
+      ->check(unsigned_whole())
+      ->capture_default_str();
   run->add_option("--warmup", wl.warmup,
-                  "Warm-up completions excluded from the figures (default: 10% of requests)");
-  run->add_option("--json", run_c.json_file, "Write the report as JSON to FILE");
+                  "Warm-up completions excluded from the figures (default: 10% of requests, at "
+                  "least 2 x stages while that leaves half the requests measured)")
+      ->check(whole_at_least(0));
+  run->add_option("--json", run_c.json_file, "Write the report as JSON to FILE")
+      ->check(CLI::Validator(
+          [](std::string& s) { return s.empty() ? std::string("empty file name") : std::string(); },
+          "FILE"));
 
   Common comp_c;
-  auto* comp = app.add_subcommand("compile", "Shard a model into pipeline stages and print the plan");
+  auto* comp =
+      app.add_subcommand("compile", "Shard a model into pipeline stages and print the plan");
   add_common(comp, comp_c, true);
-  comp->add_option("--json", comp_c.json_file, "Write the plan as JSON to FILE");
+  comp->add_option("--json", comp_c.json_file, "Write the plan as JSON to FILE")
+      ->check(CLI::Validator(
+          [](std::string& s) { return s.empty() ? std::string("empty file name") : std::string(); },
+          "FILE"));
 
-  std::string show, describe_unused;
+  std::string show;
   bool reference = false;
   auto* presets = app.add_subcommand("presets", "List the topology presets");
   presets->add_option("--show", show, "Print one preset's full configuration as JSON");
@@ -130,6 +192,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (app.get_subcommands().empty()) {
+    return app.exit(CLI::RequiredError("A subcommand (run, compile, presets, models)"));
+  }
 
   try {
     if (run->parsed()) {
@@ -143,7 +208,8 @@ int main(int argc, char** argv) {
     } else if (comp->parsed()) {
       const infsim::SystemConfig cfg = make_config(comp_c);
       const infsim::Graph g = make_graph(comp_c);
-      const infsim::Plan p = infsim::compile(g, cfg, infsim::CompileOptions{comp_c.cores, comp_c.batch});
+      const infsim::Plan p =
+          infsim::compile(g, cfg, infsim::CompileOptions{comp_c.cores, comp_c.batch});
       const nlohmann::json j = infsim::plan_to_json(p, g);
       if (!comp_c.json_file.empty()) write_file(comp_c.json_file, j.dump(2) + "\n");
       std::cout << g.name << " on " << cfg.name << ": " << p.cores << " stages, batch " << p.batch

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -341,7 +342,7 @@ std::vector<Param> make_params() {
   t.push_back(integer("core.sram.bytes_per_cycle", "B/cycle", 1, 1 << 20,
       [](auto& c) -> auto& { return c.core.sram_bytes_per_cycle; },
       "State Buffer copy bandwidth (on-chip copies and layout changes).",
-      "unpublished: 512 B/cycle (~477 GiB/s at 976.5625 MHz): one 128-element FP16 vector into "
+      "unpublished: 512 B/cycle (~466 GiB/s at 976.5625 MHz): one 128-element FP16 vector into "
       "the array per cycle (256 B) and as much again for concurrent copies"));
   {
     Param p = number("core.psum.capacity_kib", "KiB", 0, true, 1 << 20,
@@ -719,6 +720,9 @@ void apply_json(SystemConfig& cfg, const nlohmann::json& j, const std::string& o
 }
 
 void apply_file(SystemConfig& cfg, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw IoError("cannot read config file '" + path + "': is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw IoError("cannot read config file '" + path + "': " + std::strerror(errno));
@@ -731,7 +735,7 @@ void apply_file(SystemConfig& cfg, const std::string& path) {
   json j;
   try {
     j = json::parse(text.str(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, and numbers out of range (1e400)
     throw ConfigError(path + ": malformed JSON: " + e.what());
   }
   apply_json(cfg, j, path);
@@ -759,8 +763,9 @@ void apply_override(SystemConfig& cfg, const std::string& assignment) {
   json value;
   try {
     value = json::parse(text);
-  } catch (const json::parse_error&) {
-    value = text;  // a bare string: ring, my-config
+  } catch (const json::exception&) {
+    value = text;  // a bare string (ring, my-config), or a number JSON cannot hold (then refused
+                   // by the type check)
   }
   if (path == "preset") {
     fail(origin, path, value,

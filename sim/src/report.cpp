@@ -50,6 +50,7 @@ nlohmann::json to_json(const Report& r) {
                       {"sram_bytes", s.sram_bytes},
                       {"service_us", s.service_us},
                       {"busy", s.busy},
+                      {"fetching", s.fetching},
                       {"stalled", s.stalled},
                       {"requests", s.requests}});
   nlohmann::json cores = nlohmann::json::array();

@@ -18,8 +18,9 @@ struct StageReport {
   std::string first_op, last_op;
   std::uint64_t weight_bytes = 0, sram_bytes = 0;
   double service_us = 0;   ///< compute time per request
-  double busy = 0;         ///< share of the measured window spent computing
-  double stalled = 0;      ///< share of the window holding a result (back-pressure)
+  double busy = 0;         ///< share of the simulated time spent computing
+  double fetching = 0;     ///< share of the simulated time waiting for reads from DRAM
+  double stalled = 0;      ///< share of the simulated time holding a result (back-pressure)
   std::uint64_t requests = 0;
 };
 

@@ -14,7 +14,8 @@ namespace infsim {
 /// or more chips, link n-1 joins chip n-1 and chip 0). With one or two chips a ring is a chain.
 class RingModel {
  public:
-  RingModel(std::uint32_t chips, const NeuronLinkParams& p);
+  /// Links are named "<prefix>.link<i>.chip<a>->chip<b>".
+  RingModel(const std::string& prefix, std::uint32_t chips, const NeuronLinkParams& p);
   std::uint32_t chips() const { return chips_; }
   bool is_ring() const { return ring_; }
   std::uint32_t link_count() const { return static_cast<std::uint32_t>(up_.size()); }
@@ -35,15 +36,24 @@ class RingModel {
   std::vector<std::unique_ptr<Pipe>> up_, down_;
 };
 
-/// The on-chip fabric of one chip: every core has an egress and an ingress port.
+/// The on-chip fabric of one chip: every endpoint (each core, the DRAM controller, the PCIe
+/// host interface) has an egress port, which carries the traversal latency, and an ingress port.
+/// A transfer across the fabric takes one egress and one ingress port. (NeuronLink ports are not
+/// modelled as fabric endpoints yet: a transfer to another chip goes from the core's egress port
+/// onto the links.)
 class FabricModel {
  public:
   FabricModel(const std::string& chip_name, std::uint32_t cores, const FabricParams& p);
   Pipe& core_out(std::uint32_t core) { return *out_.at(core); }
   Pipe& core_in(std::uint32_t core) { return *in_.at(core); }
+  Pipe& dram_out() { return *dram_out_; }
+  Pipe& dram_in() { return *dram_in_; }
+  Pipe& host_out() { return *host_out_; }
+  Pipe& host_in() { return *host_in_; }
 
  private:
   std::vector<std::unique_ptr<Pipe>> out_, in_;
+  std::unique_ptr<Pipe> dram_out_, dram_in_, host_out_, host_in_;
 };
 
 /// PCIe payload bandwidth in bytes/s: GT/s per lane × lanes × encoding / 8 bits, where Gen3,

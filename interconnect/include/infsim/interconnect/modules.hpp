@@ -53,7 +53,7 @@ class TransferScheduler : public sc_core::sc_module {
 class NeuronLinkRing : public sc_core::sc_module {
  public:
   NeuronLinkRing(sc_core::sc_module_name name, std::uint32_t chips, const NeuronLinkParams& p)
-      : sc_core::sc_module(name), model_(chips, p) {}
+      : sc_core::sc_module(name), model_(this->name(), chips, p) {}
   RingModel& model() { return model_; }
 
  private:
