@@ -129,6 +129,18 @@ TEST_CASE("a model that does not fit says by how much and what would", "[compile
   CHECK_THROWS_AS(compile(g, cfg, CompileOptions{4, 0}), CompileError);
 }
 
+TEST_CASE("tables kept in DRAM must fit the chip's DRAM", "[compiler]") {
+  // BERT-base keeps its word (30522 × 768) and position (512 × 768) tables in DRAM:
+  // (23,440,896 + 393,216) · 2 bytes = 47,668,224 bytes, all read by stage 0 on chip 0.
+  const Graph g = build_model("bert-base");
+  SystemConfig cfg = preset("inf1.24xlarge");
+  const Plan p = compile(g, cfg, CompileOptions{24, 1});
+  CHECK(p.stages[0].dram_weight_bytes == 47'668'224 + 2 * 768 * 2);  // + token-type table
+  apply_override(cfg, "dram.capacity_gib=0.03125");  // 32 MiB
+  CHECK_THROWS_WITH(compile(g, cfg, CompileOptions{24, 1}),
+                    Contains("chip 0 must keep 47671296 bytes of tables in device DRAM"));
+}
+
 TEST_CASE("plan_from_cuts checks the cuts it is given", "[compiler]") {
   const Graph g = small_graph(false);
   const SystemConfig cfg = tight_config(4.0);

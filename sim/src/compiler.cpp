@@ -302,7 +302,17 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
     starts[s] = static_cast<std::uint32_t>(from[s][j]);
     j = from[s][j] - 1;
   }
-  return build_plan(g, a, cfg, opts.batch, starts);
+  Plan plan = build_plan(g, a, cfg, opts.batch, starts);
+  // Tables kept in device DRAM must fit the DRAM of the chip whose stage reads them.
+  const auto dram_cap = static_cast<Bytes>(cfg.dram.capacity_gib * static_cast<double>(kGiB));
+  std::vector<Bytes> per_chip(cfg.chips, 0);
+  for (const auto& st : plan.stages) per_chip[st.chip] += st.dram_weight_bytes;
+  for (std::uint32_t c = 0; c < cfg.chips; ++c)
+    if (per_chip[c] > dram_cap)
+      throw CompileError("model '" + g.name + "': chip " + std::to_string(c) + " must keep " +
+                         std::to_string(per_chip[c]) + " bytes of tables in device DRAM, more "
+                         "than its " + std::to_string(dram_cap) + " bytes (dram.capacity_gib)");
+  return plan;
 }
 
 Plan plan_from_cuts(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts,
