@@ -33,9 +33,8 @@ void BM_SystemCTimedEvents(benchmark::State& state) {
     kernel.run();
     m.reset();
   }
-  state.counters["events_per_s"] =
-      benchmark::Counter(static_cast<double>(events) * state.iterations(),
-                         benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] = benchmark::Counter(
+      static_cast<double>(events) * state.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SystemCTimedEvents)->Arg(100000)->Unit(benchmark::kMillisecond);
 

@@ -55,8 +55,7 @@ void for_each_split(std::uint32_t n, std::uint32_t first, std::uint32_t stages,
 
 }  // namespace
 
-TEST_CASE("a plan covers every op once, in contiguous stages, stage i on core i",
-          "[compiler]") {
+TEST_CASE("a plan covers every op once, in contiguous stages, stage i on core i", "[compiler]") {
   const Graph g = build_model("resnet50");
   const SystemConfig cfg = preset("inf1.6xlarge");
   const Plan p = compile(g, cfg, CompileOptions{16, 1});
@@ -136,7 +135,7 @@ TEST_CASE("tables kept in DRAM must fit the chip's DRAM", "[compiler]") {
   SystemConfig cfg = preset("inf1.24xlarge");
   const Plan p = compile(g, cfg, CompileOptions{24, 1});
   CHECK(p.stages[0].dram_weight_bytes == 47'668'224 + 2 * 768 * 2);  // + token-type table
-  apply_override(cfg, "dram.capacity_gib=0.03125");  // 32 MiB
+  apply_override(cfg, "dram.capacity_gib=0.03125");                  // 32 MiB
   CHECK_THROWS_WITH(compile(g, cfg, CompileOptions{24, 1}),
                     Contains("chip 0 must keep 47671296 bytes of tables in device DRAM"));
 }
@@ -145,9 +144,10 @@ TEST_CASE("plan_from_cuts checks the cuts it is given", "[compiler]") {
   const Graph g = small_graph(false);
   const SystemConfig cfg = tight_config(4.0);
   CHECK_THROWS_AS(plan_from_cuts(g, cfg, {}, {}), CompileError);
-  CHECK_THROWS_AS(plan_from_cuts(g, cfg, {}, {1, 3}), CompileError);  // must start at 0
+  CHECK_THROWS_AS(plan_from_cuts(g, cfg, {}, {1, 3}), CompileError);     // must start at 0
   CHECK_THROWS_AS(plan_from_cuts(g, cfg, {}, {0, 3, 3}), CompileError);  // not increasing
-  CHECK_THROWS_AS(plan_from_cuts(g, cfg, {}, {0, 1}), CompileError);  // stage 0 would be inputs only
+  CHECK_THROWS_AS(plan_from_cuts(g, cfg, {}, {0, 1}),
+                  CompileError);  // stage 0 would be inputs only
   CHECK_THROWS_AS(plan_from_cuts(g, cfg, {}, {0, 10}), CompileError);  // past the last op
   CHECK(plan_from_cuts(g, cfg, {}, {0, 4, 7}).stages.size() == 3);
 }

@@ -190,11 +190,11 @@ TEST_CASE("vector, scalar and data-movement ops", "[graph]") {
   CHECK(g.ops[sl].work.moved_bytes == 16);  // 8 · 2
   CHECK(g.ops[emb].shape == Shape{7, 16});
   CHECK(g.ops[emb].engine == Engine::Dma);
-  CHECK(g.ops[emb].weight_elems == 1600);     // 100 · 16
+  CHECK(g.ops[emb].weight_elems == 1600);         // 100 · 16
   CHECK(g.ops[emb].work.dram_read_bytes == 224);  // 7 rows · 16 · 2 bytes, gathered from DRAM
   CHECK(g.ops[emb].weights_in_dram);
   CHECK(g.ops[emb].work.moved_bytes == 0);
-  CHECK(g.param_count() == 1616);             // 1600 + 16
+  CHECK(g.param_count() == 1616);  // 1600 + 16
 }
 
 TEST_CASE("builder errors name the op and the rule", "[graph]") {

@@ -144,7 +144,8 @@ TEST_CASE("throughput never exceeds what the hardware allows", "[simulate][relat
   }
 }
 
-TEST_CASE("a faster link never slows a run; a slower one never speeds it", "[simulate][relations]") {
+TEST_CASE("a faster link never slows a run; a slower one never speeds it",
+          "[simulate][relations]") {
   SystemConfig cfg = preset("inf1.6xlarge");
   const Graph g = build_model("resnet50");
   const Plan plan = compile(g, cfg, CompileOptions{16, 1});
@@ -152,7 +153,8 @@ TEST_CASE("a faster link never slows a run; a slower one never speeds it", "[sim
   for (double gib : {1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0}) {
     apply_override(cfg, "neuronlink.bandwidth_gib_s=" + std::to_string(gib));
     const Report r = simulate(cfg, g, plan, requests(400));
-    INFO("NeuronLink " << gib << " GiB/s: " << r.throughput_per_s << "/s, p50 " << r.latency_ms.p50);
+    INFO("NeuronLink " << gib << " GiB/s: " << r.throughput_per_s << "/s, p50 "
+                       << r.latency_ms.p50);
     CHECK(r.throughput_per_s >= prev_tp * (1 - 1e-9));
     CHECK(r.latency_ms.p50 <= prev_p50 * (1 + 1e-9));
     prev_tp = r.throughput_per_s;

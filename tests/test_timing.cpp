@@ -83,7 +83,7 @@ TEST_CASE("TensorEngine: a layer that does not fill the array wastes it", "[timi
   // ResNet-50 conv1: k = 3·7·7 = 147 → 2 row folds of which the second holds 19 of 128 rows;
   // n = 64 fills the columns. m = 112·112 = 12544 rows streamed.
   const auto conv1 = tensor_gemm_timing(p, GemmShape{12544, 147, 64, 1}, 1);
-  CHECK(conv1.cycles == 128 + 12544 + 12544 + 190);  // 25406
+  CHECK(conv1.cycles == 128 + 12544 + 12544 + 190);                             // 25406
   CHECK(conv1.utilization() == Approx(12544.0 * 147 * 64 / (25406.0 * 8192)));  // 0.5669
   CHECK(conv1.utilization() < 0.6);
   // A depthwise 3×3 conv on 32 channels: 32 groups of k=9, n=1: 32 folds, each using 9×1 cells.

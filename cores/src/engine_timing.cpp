@@ -37,10 +37,10 @@ OpTiming op_timing(const CoreParams& p, const OpWork& w, std::uint64_t batch) {
   const TensorTiming tt = tensor_gemm_timing(p.tensor, w.gemm, batch);
   t.tensor = tt.cycles;
   t.macs = tt.macs;
-  t.vector = engine_cycles(static_cast<std::uint64_t>(w.vector_flops) * batch,
-                           p.vector_flops_per_cycle);
-  t.scalar = engine_cycles(static_cast<std::uint64_t>(w.scalar_flops) * batch,
-                           p.scalar_flops_per_cycle);
+  t.vector =
+      engine_cycles(static_cast<std::uint64_t>(w.vector_flops) * batch, p.vector_flops_per_cycle);
+  t.scalar =
+      engine_cycles(static_cast<std::uint64_t>(w.scalar_flops) * batch, p.scalar_flops_per_cycle);
   t.dma = engine_cycles(static_cast<std::uint64_t>(w.moved_bytes) * batch, p.sram_bytes_per_cycle);
   return t;
 }

@@ -7,8 +7,12 @@
 namespace infsim {
 
 namespace {
-Ps now() { return sc_core::sc_time_stamp().value(); }
-sc_core::sc_time after(Ps t) { return sc_core::sc_time::from_value(t); }
+Ps now() {
+  return sc_core::sc_time_stamp().value();
+}
+sc_core::sc_time after(Ps t) {
+  return sc_core::sc_time::from_value(t);
+}
 }  // namespace
 
 NeuronCore::NeuronCore(sc_core::sc_module_name name, const CoreParams& p, std::uint32_t id)
@@ -58,7 +62,8 @@ void NeuronCore::step() {
   if (!computing_ && !holding_ && !fetching_ && !queue_.empty()) {
     if (program_.dram_read_bytes > 0 && !fetched_) {
       // Gather this request's rows from DRAM first; compute starts when they arrive.
-      if (xfer_ == nullptr) throw Error(std::string(name()) + ": the stage reads DRAM but has no path");
+      if (xfer_ == nullptr)
+        throw Error(std::string(name()) + ": the stage reads DRAM but has no path");
       fetching_ = true;
       fetch_since_ = t;
       xfer_->start(dram_path_, program_.dram_read_bytes, 0, this, 0);

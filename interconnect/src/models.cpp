@@ -14,12 +14,12 @@ RingModel::RingModel(const std::string& prefix, std::uint32_t chips, const Neuro
   const Ps lat = ns_to_ps(p.latency_ns);
   for (std::uint32_t i = 0; i < links; ++i) {
     const std::uint32_t a = i, b = (i + 1) % chips;
-    up_.push_back(std::make_unique<Pipe>(
-        prefix + ".link" + std::to_string(i) + ".chip" + std::to_string(a) + "->chip" +
-            std::to_string(b), bw, lat));
-    down_.push_back(std::make_unique<Pipe>(
-        prefix + ".link" + std::to_string(i) + ".chip" + std::to_string(b) + "->chip" +
-            std::to_string(a), bw, lat));
+    up_.push_back(std::make_unique<Pipe>(prefix + ".link" + std::to_string(i) + ".chip" +
+                                             std::to_string(a) + "->chip" + std::to_string(b),
+                                         bw, lat));
+    down_.push_back(std::make_unique<Pipe>(prefix + ".link" + std::to_string(i) + ".chip" +
+                                               std::to_string(b) + "->chip" + std::to_string(a),
+                                           bw, lat));
   }
 }
 
@@ -55,14 +55,13 @@ std::vector<Resource*> RingModel::route(std::uint32_t from, std::uint32_t to) {
   return path;
 }
 
-FabricModel::FabricModel(const std::string& chip_name, std::uint32_t cores,
-                         const FabricParams& p) {
+FabricModel::FabricModel(const std::string& chip_name, std::uint32_t cores, const FabricParams& p) {
   const std::uint64_t bw = gib_per_s_to_bytes(p.port_bandwidth_gib_s);
   const Ps lat = ns_to_ps(p.latency_ns);
   for (std::uint32_t c = 0; c < cores; ++c) {
     // The latency is paid once per traversal: on the egress port only.
-    out_.push_back(std::make_unique<Pipe>(chip_name + ".fabric.core" + std::to_string(c) + ".out",
-                                          bw, lat));
+    out_.push_back(
+        std::make_unique<Pipe>(chip_name + ".fabric.core" + std::to_string(c) + ".out", bw, lat));
     in_.push_back(
         std::make_unique<Pipe>(chip_name + ".fabric.core" + std::to_string(c) + ".in", bw, 0));
   }
@@ -75,10 +74,17 @@ FabricModel::FabricModel(const std::string& chip_name, std::uint32_t cores,
 std::uint64_t pcie_bytes_per_s(std::uint32_t gen, std::uint32_t lanes) {
   std::uint64_t gt_per_s;
   switch (gen) {
-    case 3: gt_per_s = 8'000'000'000ULL; break;
-    case 4: gt_per_s = 16'000'000'000ULL; break;
-    case 5: gt_per_s = 32'000'000'000ULL; break;
-    default: throw Error("PCIe generation " + std::to_string(gen) + " is not 3, 4 or 5");
+    case 3:
+      gt_per_s = 8'000'000'000ULL;
+      break;
+    case 4:
+      gt_per_s = 16'000'000'000ULL;
+      break;
+    case 5:
+      gt_per_s = 32'000'000'000ULL;
+      break;
+    default:
+      throw Error("PCIe generation " + std::to_string(gen) + " is not 3, 4 or 5");
   }
   // bits/s × 128/130 / 8, rounded to nearest.
   const U128 num = static_cast<U128>(gt_per_s) * lanes * 128;

@@ -2,6 +2,8 @@
 
 namespace infsim {
 
-const char* topology_name(LinkTopology t) { return t == LinkTopology::Ring ? "ring" : "chain"; }
+const char* topology_name(LinkTopology t) {
+  return t == LinkTopology::Ring ? "ring" : "chain";
+}
 
 }  // namespace infsim

@@ -15,18 +15,18 @@ constexpr Ps kInf = std::numeric_limits<Ps>::max();
 
 /// Everything the partitioner needs about a graph, by position in execution order.
 struct Analysis {
-  std::vector<int> order;         // graph op indices: input ops first, then the rest in order
-  std::size_t inputs = 0;         // number of input ops (positions [0, inputs))
-  std::vector<Bytes> weight_pre;  // prefix sums of State Buffer weight bytes, size n+1
+  std::vector<int> order;              // graph op indices: input ops first, then the rest in order
+  std::size_t inputs = 0;              // number of input ops (positions [0, inputs))
+  std::vector<Bytes> weight_pre;       // prefix sums of State Buffer weight bytes, size n+1
   std::vector<Bytes> dram_weight_pre;  // prefix sums of weights kept in DRAM
   std::vector<Bytes> dram_read_pre;    // prefix sums of DRAM reads per request
-  std::vector<Ps> compute_pre;    // prefix sums of compute time (batch included), size n+1
-  std::vector<OpTiming> timing;   // per position
-  std::vector<Bytes> cut;         // cut[c]: bytes of tensors made before c and used at >= c
-  std::vector<Bytes> live;        // live[k]: bytes of tensors alive while op k runs
+  std::vector<Ps> compute_pre;         // prefix sums of compute time (batch included), size n+1
+  std::vector<OpTiming> timing;        // per position
+  std::vector<Bytes> cut;              // cut[c]: bytes of tensors made before c and used at >= c
+  std::vector<Bytes> live;             // live[k]: bytes of tensors alive while op k runs
   std::vector<std::vector<Bytes>> live_max;  // sparse table for range max of live
-  Bytes input_bytes = 0;          // graph inputs, batch included
-  Bytes output_bytes = 0;         // graph outputs (ops nobody consumes), batch included
+  Bytes input_bytes = 0;                     // graph inputs, batch included
+  Bytes output_bytes = 0;                    // graph outputs (ops nobody consumes), batch included
   std::size_t n() const { return order.size(); }
   Bytes weights(std::size_t i, std::size_t j) const { return weight_pre[j + 1] - weight_pre[i]; }
   Ps compute(std::size_t i, std::size_t j) const { return compute_pre[j + 1] - compute_pre[i]; }
@@ -133,16 +133,17 @@ std::uint64_t input_path_bw(const SystemConfig& cfg, std::uint32_t s) {
 Ps stage_time(const Analysis& a, const SystemConfig& cfg, std::uint32_t s, std::size_t i,
               std::size_t j) {
   const Bytes in = i == 0 ? a.input_bytes : a.cut[i];
-  const std::uint64_t dram_bw =
-      std::min(gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
-               gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s));
+  const std::uint64_t dram_bw = std::min(gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
+                                         gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s));
   return a.compute(i, j) + transfer_ps(in, input_path_bw(cfg, s)) +
          transfer_ps(a.dram_reads(i, j), dram_bw);
 }
 
 /// First position a stage after the first may start at (stage 0 holds every input op and at
 /// least one op to compute).
-std::size_t first_cut(const Analysis& a) { return a.inputs + 1; }
+std::size_t first_cut(const Analysis& a) {
+  return a.inputs + 1;
+}
 
 std::uint32_t min_stages(const Analysis& a, const SystemConfig& cfg) {
   const std::size_t n = a.n();
@@ -182,7 +183,6 @@ std::string mib(Bytes b) {
   s << std::fixed << static_cast<double>(b) / static_cast<double>(kMiB) << " MiB";
   return s.str();
 }
-
 
 /// The plan for given stage starts (positions in the analysis' order), stage s on core s.
 Plan build_plan(const Graph& g, const Analysis& a, const SystemConfig& cfg, std::uint32_t batch,
@@ -285,8 +285,8 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
         << (stages == 1 ? "" : "s") << " of '" << cfg.name << "': the best " << stages
         << "-stage split still needs " << worst << " bytes (" << mib(worst)
         << ") of State Buffer in its largest stage, " << (worst - cap) << " bytes more than the "
-        << cap << " bytes (" << mib(cap) << ") a core has (weights total "
-        << a.weights(0, n - 1) << " bytes in SRAM); ";
+        << cap << " bytes (" << mib(cap) << ") a core has (weights total " << a.weights(0, n - 1)
+        << " bytes in SRAM); ";
     if (need == 0) {
       msg << "no core count fits: a single operator needs more than one core's State Buffer";
     } else {
@@ -310,8 +310,10 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
   for (std::uint32_t c = 0; c < cfg.chips; ++c)
     if (per_chip[c] > dram_cap)
       throw CompileError("model '" + g.name + "': chip " + std::to_string(c) + " must keep " +
-                         std::to_string(per_chip[c]) + " bytes of tables in device DRAM, more "
-                         "than its " + std::to_string(dram_cap) + " bytes (dram.capacity_gib)");
+                         std::to_string(per_chip[c]) +
+                         " bytes of tables in device DRAM, more "
+                         "than its " +
+                         std::to_string(dram_cap) + " bytes (dram.capacity_gib)");
   return plan;
 }
 
@@ -331,7 +333,8 @@ Plan plan_from_cuts(const Graph& g, const SystemConfig& cfg, const CompileOption
       throw CompileError("stage " + std::to_string(s) + " starts at position " +
                          std::to_string(stage_starts[s]) +
                          ": starts must increase, leave every input and one op to stage 0, and "
-                         "stay below " + std::to_string(a.n()));
+                         "stay below " +
+                         std::to_string(a.n()));
   }
   return build_plan(g, a, cfg, opts.batch, stage_starts);
 }
@@ -351,8 +354,8 @@ nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
                       {"dram_read_bytes", s.dram_read_bytes},
                       {"buffer_bytes", s.buffer_bytes},
                       {"sram_bytes", s.sram_bytes},
-                      {"sram_utilization", static_cast<double>(s.sram_bytes) /
-                                               static_cast<double>(p.sram_capacity)},
+                      {"sram_utilization",
+                       static_cast<double>(s.sram_bytes) / static_cast<double>(p.sram_capacity)},
                       {"in_bytes", s.in_bytes},
                       {"out_bytes", s.out_bytes},
                       {"macs", s.macs},

@@ -21,8 +21,9 @@ class KernelContext {
  public:
   KernelContext() {
     if (busy().exchange(true)) {
-      throw Error("simulate(): another simulation is running in this process; runs cannot "
-                  "overlap (SystemC has one kernel per process)");
+      throw Error(
+          "simulate(): another simulation is running in this process; runs cannot "
+          "overlap (SystemC has one kernel per process)");
     }
     ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     saved_ = sc_core::sc_curr_simcontext;

@@ -20,8 +20,7 @@ Ps Pipe::occupy(Ps start, Bytes bytes) {
   return ser;
 }
 
-TransferTiming reserve_path(const std::vector<Resource*>& path, Ps now, Bytes bytes,
-                            Ps overhead) {
+TransferTiming reserve_path(const std::vector<Resource*>& path, Ps now, Bytes bytes, Ps overhead) {
   TransferTiming t;
   t.start = now;
   for (const Resource* r : path) t.start = std::max(t.start, r->ready_at());

@@ -22,10 +22,14 @@ nlohmann::json resources_json(const std::vector<ResourceReport>& v) {
 std::string human_bytes(std::uint64_t b) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(2);
-  if (b >= kGiB) s << static_cast<double>(b) / kGiB << " GiB";
-  else if (b >= kMiB) s << static_cast<double>(b) / kMiB << " MiB";
-  else if (b >= kKiB) s << static_cast<double>(b) / kKiB << " KiB";
-  else s << b << " B";
+  if (b >= kGiB)
+    s << static_cast<double>(b) / kGiB << " GiB";
+  else if (b >= kMiB)
+    s << static_cast<double>(b) / kMiB << " MiB";
+  else if (b >= kKiB)
+    s << static_cast<double>(b) / kKiB << " KiB";
+  else
+    s << b << " B";
   return s.str();
 }
 
@@ -55,13 +59,13 @@ nlohmann::json to_json(const Report& r) {
                       {"requests", s.requests}});
   nlohmann::json cores = nlohmann::json::array();
   for (const auto& c : r.per_core)
-    cores.push_back({{"core", c.core},
-                     {"chip", c.chip},
-                     {"stage", c.stage},
-                     {"utilization", c.busy},
-                     {"engines",
-                      {{"TensorE", c.tensor}, {"VectorE", c.vector}, {"ScalarE", c.scalar},
-                       {"DMA", c.dma}}}});
+    cores.push_back(
+        {{"core", c.core},
+         {"chip", c.chip},
+         {"stage", c.stage},
+         {"utilization", c.busy},
+         {"engines",
+          {{"TensorE", c.tensor}, {"VectorE", c.vector}, {"ScalarE", c.scalar}, {"DMA", c.dma}}}});
   return {{"config", r.config},
           {"model", r.model},
           {"mode", r.mode},
@@ -110,21 +114,20 @@ std::string format_text(const Report& r) {
     << r.peak_throughput_per_s << "/s)\n";
   o << std::setprecision(3);
   o << "latency (ms)   p50 " << r.latency_ms.p50 << "  p90 " << r.latency_ms.p90 << "  p99 "
-    << r.latency_ms.p99 << "  max " << r.latency_ms.max << "  (mean " << r.latency_ms.mean
-    << ")\n";
+    << r.latency_ms.p99 << "  max " << r.latency_ms.max << "  (mean " << r.latency_ms.mean << ")\n";
   o << std::setprecision(6) << "simulated time " << r.simulated_time_s * 1e3 << " ms\n";
   o << "bottleneck     " << r.bottleneck << "\n\n";
 
   o << "stage  core  chip  ops  first op -> last op                      weights     SRAM used"
-       "   service us   busy  stalled\n";
+       "   service us   busy  DRAM wait  stalled\n";
   for (const auto& s : r.stages) {
     std::string span = s.first_op + " -> " + s.last_op;
     if (span.size() > 40) span = span.substr(0, 37) + "...";
-    o << std::setw(5) << s.index << std::setw(6) << s.core << std::setw(6) << s.chip
-      << std::setw(5) << s.ops << "  " << std::left << std::setw(40) << span << std::right
-      << std::setw(11) << human_bytes(s.weight_bytes) << std::setw(13)
-      << human_bytes(s.sram_bytes) << std::setw(13) << std::setprecision(2) << s.service_us
-      << std::setw(7) << pct(s.busy) << std::setw(9) << pct(s.stalled) << "\n";
+    o << std::setw(5) << s.index << std::setw(6) << s.core << std::setw(6) << s.chip << std::setw(5)
+      << s.ops << "  " << std::left << std::setw(40) << span << std::right << std::setw(11)
+      << human_bytes(s.weight_bytes) << std::setw(13) << human_bytes(s.sram_bytes) << std::setw(13)
+      << std::setprecision(2) << s.service_us << std::setw(7) << pct(s.busy) << std::setw(11)
+      << pct(s.fetching) << std::setw(9) << pct(s.stalled) << "\n";
   }
   o << "\ncore  chip  stage  util   TensorE  VectorE  ScalarE  DMA\n";
   for (const auto& c : r.per_core) {

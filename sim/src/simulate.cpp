@@ -48,7 +48,11 @@ class Hop final : public StageOutput, public InputRelease, public TransferReceiv
  public:
   Hop(TransferScheduler& xfer, NeuronCore& src, NeuronCore& dst, std::vector<Resource*> path,
       Bytes bytes, std::uint32_t credits)
-      : xfer_(xfer), src_(src), dst_(dst), path_(std::move(path)), bytes_(bytes),
+      : xfer_(xfer),
+        src_(src),
+        dst_(dst),
+        path_(std::move(path)),
+        bytes_(bytes),
         credits_(credits) {}
   bool can_send() const override { return credits_ > 0; }
   void send(std::uint64_t request) override {
@@ -83,11 +87,22 @@ class Host final : public sc_core::sc_module,
        std::vector<Resource*> in_pcie, std::vector<Resource*> in_core, Ps in_overhead,
        std::vector<Resource*> out_dram, std::vector<Resource*> out_pcie, Ps out_overhead,
        Bytes in_bytes, Bytes out_bytes)
-      : sc_core::sc_module(name), w_(w), concurrency_(concurrency), credits_(credits),
-        xfer_(xfer), first_(first), in_pcie_(std::move(in_pcie)), in_core_(std::move(in_core)),
-        out_dram_(std::move(out_dram)), out_pcie_(std::move(out_pcie)),
-        in_overhead_(in_overhead), out_overhead_(out_overhead), in_bytes_(in_bytes),
-        out_bytes_(out_bytes), rng_(w.seed), arrival_(w.requests, 0) {
+      : sc_core::sc_module(name),
+        w_(w),
+        concurrency_(concurrency),
+        credits_(credits),
+        xfer_(xfer),
+        first_(first),
+        in_pcie_(std::move(in_pcie)),
+        in_core_(std::move(in_core)),
+        out_dram_(std::move(out_dram)),
+        out_pcie_(std::move(out_pcie)),
+        in_overhead_(in_overhead),
+        out_overhead_(out_overhead),
+        in_bytes_(in_bytes),
+        out_bytes_(out_bytes),
+        rng_(w.seed),
+        arrival_(w.requests, 0) {
     completions_.reserve(w.requests);
     if (w_.rate_per_s > 0) next_arrival_ = exponential_ps();
     SC_METHOD(step);
@@ -99,13 +114,21 @@ class Host final : public sc_core::sc_module,
     wake_.notify(sc_core::SC_ZERO_TIME);
   }
   bool can_send() const override { return true; }
-  void send(std::uint64_t request) override { xfer_.start(out_dram_, out_bytes_, 0, this, tag(request, 2)); }
+  void send(std::uint64_t request) override {
+    xfer_.start(out_dram_, out_bytes_, 0, this, tag(request, 2));
+  }
   void transfer_done(std::uint64_t t) override {
     const std::uint64_t r = t >> 2;
     switch (t & 3) {
-      case 0: xfer_.start(in_core_, in_bytes_, 0, this, tag(r, 1)); break;  // DRAM → core
-      case 1: first_.deliver(r); break;
-      case 2: xfer_.start(out_pcie_, out_bytes_, out_overhead_, this, tag(r, 3)); break;
+      case 0:
+        xfer_.start(in_core_, in_bytes_, 0, this, tag(r, 1));
+        break;  // DRAM → core
+      case 1:
+        first_.deliver(r);
+        break;
+      case 2:
+        xfer_.start(out_pcie_, out_bytes_, out_overhead_, this, tag(r, 3));
+        break;
       default:
         completions_.push_back({r, now_ps()});
         --in_flight_;
@@ -173,8 +196,8 @@ class Host final : public sc_core::sc_module,
 
 class System : public sc_core::sc_module {
  public:
-  System(sc_core::sc_module_name name, const SystemConfig& cfg, const Plan& plan,
-         const Workload& w, std::uint32_t concurrency)
+  System(sc_core::sc_module_name name, const SystemConfig& cfg, const Plan& plan, const Workload& w,
+         std::uint32_t concurrency)
       : sc_core::sc_module(name), xfer("transfers"), ring("neuronlink", cfg.chips, cfg.neuronlink) {
     for (std::uint32_t c = 0; c < cfg.chips; ++c)
       chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c));
@@ -207,8 +230,9 @@ class System : public sc_core::sc_module {
       StageProgram prog{st[s].tensor_cycles, st[s].vector_cycles, st[s].scalar_cycles,
                         st[s].dma_cycles, st[s].dram_read_bytes};
       Chip& chip = *chips[st[s].chip];
-      core(st[s].core).set_dram_path(&xfer, {&chip.dram.model(), &chip.fabric.model().dram_out(),
-                                             &chip.fabric.model().core_in(st[s].core % cfg.cores_per_chip)});
+      core(st[s].core)
+          .set_dram_path(&xfer, {&chip.dram.model(), &chip.fabric.model().dram_out(),
+                                 &chip.fabric.model().core_in(st[s].core % cfg.cores_per_chip)});
       StageOutput* out = s + 1 < n ? static_cast<StageOutput*>(hops[s].get()) : host.get();
       InputRelease* rel = s == 0 ? static_cast<InputRelease*>(host.get()) : hops[s - 1].get();
       core(st[s].core).load(prog, out, rel);
@@ -322,16 +346,15 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   r.seed = w.seed;
   r.simulated_time_s = ps_to_s(end);
   r.measured_window_s = ps_to_s(window);
-  r.throughput_per_s = window == 0 ? 0.0
-                                   : static_cast<double>(r.measured_requests * plan.batch) /
-                                         ps_to_s(window);
+  r.throughput_per_s =
+      window == 0 ? 0.0 : static_cast<double>(r.measured_requests * plan.batch) / ps_to_s(window);
   r.latency_ms = lat.summary();
   r.plan = plan_to_json(plan, g);
   std::uint64_t macs = 0;
   for (const auto& s : plan.stages) macs += s.macs;
   r.peak_throughput_per_s = macs == 0 ? 0.0
-                                      : cfg.tensor_peak_macs_per_s() * plan.cores *
-                                            plan.batch / static_cast<double>(macs);
+                                      : cfg.tensor_peak_macs_per_s() * plan.cores * plan.batch /
+                                            static_cast<double>(macs);
   r.events = sys->xfer.started();
 
   std::size_t worst = 0;
@@ -380,10 +403,13 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     r.drams.push_back(resource_report(chip->dram.model(), end));
     r.host_links.push_back(resource_report(chip->pcie.model().to_device(), end));
     r.host_links.push_back(resource_report(chip->pcie.model().to_host(), end));
+    FabricModel& fab = chip->fabric.model();
     for (std::uint32_t c = 0; c < cfg.cores_per_chip; ++c) {
-      r.fabric.push_back(resource_report(chip->fabric.model().core_out(c), end));
-      r.fabric.push_back(resource_report(chip->fabric.model().core_in(c), end));
+      r.fabric.push_back(resource_report(fab.core_out(c), end));
+      r.fabric.push_back(resource_report(fab.core_in(c), end));
     }
+    for (const Pipe* port : {&fab.dram_out(), &fab.dram_in(), &fab.host_out(), &fab.host_in()})
+      r.fabric.push_back(resource_report(*port, end));
   }
   const StageReport& b = r.stages[worst];
   std::ostringstream why;
@@ -391,7 +417,8 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   const double occupied = b.busy + b.fetching;
   if (occupied + b.stalled >= 0.9 && occupied >= 0.5) {
     const double per_request_us =
-        b.requests == 0 ? 0.0 : occupied * r.simulated_time_s * 1e6 / static_cast<double>(b.requests);
+        b.requests == 0 ? 0.0
+                        : occupied * r.simulated_time_s * 1e6 / static_cast<double>(b.requests);
     why << "stage " << b.index << " (core " << b.core << ") computes " << 100.0 * b.busy
         << "% of the time";
     if (b.fetching > 0) why << " and waits for DRAM reads " << 100.0 * b.fetching << "%";
@@ -412,4 +439,6 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
 // libsystemc's own main() calls sc_main, so every program linking libsystemc must define it.
 // infsim programs never use that main; this weak definition lets them link, and a user's own
 // sc_main (a SystemC model that also uses infsim) replaces it.
-__attribute__((weak)) int sc_main(int, char**) { return 1; }
+__attribute__((weak)) int sc_main(int, char**) {
+  return 1;
+}

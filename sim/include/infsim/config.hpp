@@ -42,13 +42,13 @@ struct SystemConfig {
 /// One documented parameter of SystemConfig (the table that validation, `--set`, to_json and the
 /// config reference in docs/CONFIG.md all come from).
 struct ParamInfo {
-  std::string path;         ///< JSON path, e.g. "core.sram.capacity_mib"
-  std::string type;         ///< "integer", "number", "boolean", "string", "enum"
-  std::string unit;         ///< unit, or "" when dimensionless
+  std::string path;  ///< JSON path, e.g. "core.sram.capacity_mib"
+  std::string type;  ///< "integer", "number", "boolean", "string", "enum"
+  std::string unit;  ///< unit, or "" when dimensionless
   std::string default_value;
-  std::string range;        ///< allowed values, human readable
+  std::string range;  ///< allowed values, human readable
   std::string description;
-  std::string source;       ///< "[AWS] ...", "[derived] ...", or "unpublished: <choice and reason>"
+  std::string source;  ///< "[AWS] ...", "[derived] ...", or "unpublished: <choice and reason>"
 };
 
 /// The table of every configuration parameter.

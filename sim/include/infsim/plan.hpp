@@ -18,16 +18,16 @@ struct StagePlan {
   std::uint32_t index = 0;
   std::uint32_t core = 0;  ///< global core id (chip-major: chip × cores_per_chip + local)
   std::uint32_t chip = 0;
-  std::uint32_t op_begin = 0;  ///< first position in Plan::op_order
-  std::uint32_t op_end = 0;    ///< one past the last position
-  Bytes weight_bytes = 0;      ///< weights kept in this core's State Buffer
-  Bytes dram_weight_bytes = 0; ///< weights this stage keeps in device DRAM (lookup tables)
-  Bytes dram_read_bytes = 0;   ///< read from device DRAM per request (batch included)
-  Bytes in_bytes = 0;          ///< activations received per request (batch included)
-  Bytes out_bytes = 0;         ///< activations sent per request (batch included)
-  Bytes buffer_bytes = 0;      ///< activation buffers: inputs × depth, outputs × 2, working set
-  Bytes sram_bytes = 0;        ///< weight_bytes + buffer_bytes
-  Cycles tensor_cycles = 0;    ///< per request
+  std::uint32_t op_begin = 0;   ///< first position in Plan::op_order
+  std::uint32_t op_end = 0;     ///< one past the last position
+  Bytes weight_bytes = 0;       ///< weights kept in this core's State Buffer
+  Bytes dram_weight_bytes = 0;  ///< weights this stage keeps in device DRAM (lookup tables)
+  Bytes dram_read_bytes = 0;    ///< read from device DRAM per request (batch included)
+  Bytes in_bytes = 0;           ///< activations received per request (batch included)
+  Bytes out_bytes = 0;          ///< activations sent per request (batch included)
+  Bytes buffer_bytes = 0;       ///< activation buffers: inputs × depth, outputs × 2, working set
+  Bytes sram_bytes = 0;         ///< weight_bytes + buffer_bytes
+  Cycles tensor_cycles = 0;     ///< per request
   Cycles vector_cycles = 0;
   Cycles scalar_cycles = 0;
   Cycles dma_cycles = 0;
@@ -40,14 +40,14 @@ struct StagePlan {
 
 struct Plan {
   std::string model;
-  std::string config;              ///< name of the SystemConfig it was made for
-  std::uint32_t cores = 0;         ///< stages = cores (one stage per core)
+  std::string config;       ///< name of the SystemConfig it was made for
+  std::uint32_t cores = 0;  ///< stages = cores (one stage per core)
   std::uint32_t batch = 1;
-  Bytes sram_capacity = 0;         ///< State Buffer bytes per core
-  std::vector<int> op_order;       ///< graph op indices in execution order (inputs first)
+  Bytes sram_capacity = 0;    ///< State Buffer bytes per core
+  std::vector<int> op_order;  ///< graph op indices in execution order (inputs first)
   std::vector<StagePlan> stages;
-  Bytes input_bytes = 0;           ///< host → first stage per request
-  Bytes output_bytes = 0;          ///< last stage → host per request
+  Bytes input_bytes = 0;   ///< host → first stage per request
+  Bytes output_bytes = 0;  ///< last stage → host per request
 
   /// The slowest stage's estimated time per request.
   Ps bottleneck_ps() const;

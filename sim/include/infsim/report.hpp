@@ -17,17 +17,17 @@ struct StageReport {
   std::uint32_t ops = 0;
   std::string first_op, last_op;
   std::uint64_t weight_bytes = 0, sram_bytes = 0;
-  double service_us = 0;   ///< compute time per request
-  double busy = 0;         ///< share of the simulated time spent computing
-  double fetching = 0;     ///< share of the simulated time waiting for reads from DRAM
-  double stalled = 0;      ///< share of the simulated time holding a result (back-pressure)
+  double service_us = 0;  ///< compute time per request
+  double busy = 0;        ///< share of the simulated time spent computing
+  double fetching = 0;    ///< share of the simulated time waiting for reads from DRAM
+  double stalled = 0;     ///< share of the simulated time holding a result (back-pressure)
   std::uint64_t requests = 0;
 };
 
 struct CoreReport {
   std::uint32_t core = 0, chip = 0;
-  int stage = -1;  ///< -1 when the core runs no stage
-  double busy = 0;  ///< share of the simulated time computing
+  int stage = -1;                                      ///< -1 when the core runs no stage
+  double busy = 0;                                     ///< share of the simulated time computing
   double tensor = 0, vector = 0, scalar = 0, dma = 0;  ///< share of simulated time per engine
 };
 
@@ -45,7 +45,7 @@ struct Report {
   std::uint32_t concurrency = 0;  ///< closed loop: requests in flight; 0 for open loop
   double rate_per_s = 0;          ///< open loop: Poisson arrival rate; 0 for closed loop
   std::uint64_t seed = 0;
-  double throughput_per_s = 0;    ///< inferences (samples) per second in the measured window
+  double throughput_per_s = 0;       ///< inferences (samples) per second in the measured window
   double peak_throughput_per_s = 0;  ///< bound from the TensorEngine peak of the cores used
   LatencySummary latency_ms;
   double simulated_time_s = 0;

@@ -28,7 +28,7 @@ struct StageProgram {
 class StageOutput {
  public:
   virtual ~StageOutput() = default;
-  virtual bool can_send() const = 0;           ///< the receiver has a free input buffer
+  virtual bool can_send() const = 0;             ///< the receiver has a free input buffer
   virtual void send(std::uint64_t request) = 0;  ///< starts the transfer of one result
 };
 

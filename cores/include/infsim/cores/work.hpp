@@ -26,10 +26,10 @@ struct GemmShape {
 
 /// Work of one operator for one sample.
 struct OpWork {
-  GemmShape gemm;                  ///< TensorEngine work (empty when none)
-  std::int64_t vector_flops = 0;   ///< VectorEngine floating point operations
-  std::int64_t scalar_flops = 0;   ///< ScalarEngine floating point operations
-  std::int64_t moved_bytes = 0;    ///< bytes copied inside the State Buffer (data movement ops)
+  GemmShape gemm;                 ///< TensorEngine work (empty when none)
+  std::int64_t vector_flops = 0;  ///< VectorEngine floating point operations
+  std::int64_t scalar_flops = 0;  ///< ScalarEngine floating point operations
+  std::int64_t moved_bytes = 0;   ///< bytes copied inside the State Buffer (data movement ops)
   /// Bytes read from device DRAM into the State Buffer before the op runs (lookups into tables
   /// kept in DRAM, such as embedding tables).
   std::int64_t dram_read_bytes = 0;

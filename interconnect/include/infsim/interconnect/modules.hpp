@@ -13,9 +13,13 @@
 namespace infsim {
 
 /// Current simulated time in picoseconds (the kernel runs at a 1 ps resolution).
-inline Ps now_ps() { return sc_core::sc_time_stamp().value(); }
+inline Ps now_ps() {
+  return sc_core::sc_time_stamp().value();
+}
 /// A picosecond count as an sc_time (exact at a 1 ps resolution).
-inline sc_core::sc_time ps_time(Ps t) { return sc_core::sc_time::from_value(t); }
+inline sc_core::sc_time ps_time(Ps t) {
+  return sc_core::sc_time::from_value(t);
+}
 
 /// Receives the completion of a transfer started through the TransferScheduler.
 class TransferReceiver {

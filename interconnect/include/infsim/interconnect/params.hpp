@@ -22,9 +22,9 @@ struct NeuronLinkParams {
 
 /// The PCIe link between the host and each chip.
 struct HostLinkParams {
-  std::uint32_t pcie_gen = 4;  ///< PCIe generation (3, 4 or 5)
-  std::uint32_t lanes = 8;     ///< lanes per chip
-  double latency_ns = 1000.0;  ///< one-way latency of a transfer
+  std::uint32_t pcie_gen = 4;            ///< PCIe generation (3, 4 or 5)
+  std::uint32_t lanes = 8;               ///< lanes per chip
+  double latency_ns = 1000.0;            ///< one-way latency of a transfer
   double transfer_overhead_ns = 2000.0;  ///< per-transfer software/descriptor overhead
 };
 

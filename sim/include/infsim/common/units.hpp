@@ -23,7 +23,9 @@ inline constexpr Bytes kMiB = 1024 * kKiB;
 inline constexpr Bytes kGiB = 1024 * kMiB;
 
 /// ceil(a / b) for unsigned integers, b > 0.
-constexpr std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+constexpr std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 /// Time to move `bytes` at `bytes_per_s`, rounded up to the next picosecond:
 /// ceil(bytes * 1e12 / bytes_per_s). Exact (128-bit intermediate), no floating point.
@@ -38,9 +40,15 @@ constexpr std::uint64_t gib_per_s_to_bytes(double gib_s) {
 }
 
 /// Converts nanoseconds (possibly fractional) to picoseconds, rounded to nearest.
-constexpr Ps ns_to_ps(double ns) { return static_cast<Ps>(ns * 1000.0 + 0.5); }
+constexpr Ps ns_to_ps(double ns) {
+  return static_cast<Ps>(ns * 1000.0 + 0.5);
+}
 
-inline double ps_to_ms(Ps t) { return static_cast<double>(t) / static_cast<double>(kPsPerMs); }
-inline double ps_to_s(Ps t) { return static_cast<double>(t) / static_cast<double>(kPsPerS); }
+inline double ps_to_ms(Ps t) {
+  return static_cast<double>(t) / static_cast<double>(kPsPerMs);
+}
+inline double ps_to_s(Ps t) {
+  return static_cast<double>(t) / static_cast<double>(kPsPerS);
+}
 
 }  // namespace infsim
