@@ -122,6 +122,17 @@ std::int64_t window_out(const std::string& op, const char* axis, std::int64_t in
   return (in + 2 * p - k) / s + 1;
 }
 
+/// Kernel and stride sizes positive, padding non-negative (convolution and pooling windows).
+void require_window(const std::string& op, std::int64_t kh, std::int64_t kw, std::int64_t sh,
+                    std::int64_t sw, std::int64_t ph, std::int64_t pw) {
+  require_positive(op, "kernel height", kh);
+  require_positive(op, "kernel width", kw);
+  require_positive(op, "stride height", sh);
+  require_positive(op, "stride width", sw);
+  require_non_negative(op, "pad height", ph);
+  require_non_negative(op, "pad width", pw);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -303,12 +314,7 @@ int GraphBuilder::conv2d(const std::string& name, int in, std::int64_t out_chann
   const std::vector<std::int64_t> x = at(in, name).shape;
   require_rank(name, "conv2d input", x, 3);
   require_positive(name, "out_channels", out_channels);
-  require_positive(name, "kernel height", kh);
-  require_positive(name, "kernel width", kw);
-  require_positive(name, "stride height", stride_h);
-  require_positive(name, "stride width", stride_w);
-  require_non_negative(name, "pad height", pad_h);
-  require_non_negative(name, "pad width", pad_w);
+  require_window(name, kh, kw, stride_h, stride_w, pad_h, pad_w);
   require_positive(name, "groups", groups);
   const std::int64_t cin = x[0];
   if (cin % groups != 0) {
@@ -464,12 +470,7 @@ int GraphBuilder::pool(const std::string& name, const std::string& kind, int in,
   }
   const std::vector<std::int64_t> x = at(in, name).shape;
   require_rank(name, "pool input", x, 3);
-  require_positive(name, "kernel height", kh);
-  require_positive(name, "kernel width", kw);
-  require_positive(name, "stride height", stride_h);
-  require_positive(name, "stride width", stride_w);
-  require_non_negative(name, "pad height", pad_h);
-  require_non_negative(name, "pad width", pad_w);
+  require_window(name, kh, kw, stride_h, stride_w, pad_h, pad_w);
   if (2 * pad_h > kh || 2 * pad_w > kw) {
     fail(name, "pad must be at most half the kernel, got pad [" + std::to_string(pad_h) + ", " +
                    std::to_string(pad_w) + "] for kernel [" + std::to_string(kh) + ", " +
