@@ -16,7 +16,7 @@ sc_core::sc_time after(Ps t) {
 }  // namespace
 
 NeuronCore::NeuronCore(sc_core::sc_module_name name, const CoreParams& p, std::uint32_t id)
-    : sc_core::sc_module(name), id_(id), period_(static_cast<Ps>(std::llround(1e6 / p.clock_mhz))) {
+    : sc_core::sc_module(name), id_(id), period_(p.period_ps()) {
   SC_METHOD(step);
   sensitive << wake_;
   dont_initialize();

@@ -668,7 +668,7 @@ std::string md_cell(const std::string& s) {
 // ---- SystemConfig ------------------------------------------------------------------------------
 
 std::uint64_t SystemConfig::core_period_ps() const {
-  return static_cast<std::uint64_t>(std::llround(1e6 / core.clock_mhz));
+  return core.period_ps();
 }
 
 std::uint64_t SystemConfig::sram_bytes() const {

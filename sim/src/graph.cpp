@@ -440,26 +440,25 @@ int GraphBuilder::activation(const std::string& name, const std::string& kind, i
 }
 
 int GraphBuilder::softmax(const std::string& name, int in) {
-  Op op;
-  op.name = name;
-  op.kind = "softmax";
-  op.engine = Engine::Vector;
-  op.inputs = {in};
-  op.shape = at(in, name).shape;
-  op.work.vector_flops = op.out_elems() * flops_per_element("softmax");
-  return push(std::move(op));
+  return push(last_dim_normalization(name, "softmax", in));
 }
 
 int GraphBuilder::layernorm(const std::string& name, int in) {
+  Op op = last_dim_normalization(name, "layernorm", in);
+  op.weight_elems = 2 * op.shape.back();  // gamma and beta
+  return push(std::move(op));
+}
+
+Op GraphBuilder::last_dim_normalization(const std::string& name, const std::string& kind,
+                                        int in) const {
   Op op;
   op.name = name;
-  op.kind = "layernorm";
+  op.kind = kind;
   op.engine = Engine::Vector;
   op.inputs = {in};
   op.shape = at(in, name).shape;
-  op.weight_elems = 2 * op.shape.back();  // gamma and beta
-  op.work.vector_flops = op.out_elems() * flops_per_element("layernorm");
-  return push(std::move(op));
+  op.work.vector_flops = op.out_elems() * flops_per_element(kind);
+  return op;
 }
 
 int GraphBuilder::pool(const std::string& name, const std::string& kind, int in, std::int64_t kh,

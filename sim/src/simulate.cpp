@@ -237,7 +237,6 @@ class System : public sc_core::sc_module {
       InputRelease* rel = s == 0 ? static_cast<InputRelease*>(host.get()) : hops[s - 1].get();
       core(st[s].core).load(prog, out, rel);
     }
-    cores_per_chip_ = cfg.cores_per_chip;
   }
 
   NeuronCore& core(std::uint32_t global) {
@@ -263,7 +262,6 @@ class System : public sc_core::sc_module {
     path.push_back(&chips[cb]->fabric.model().core_in(b % cfg.cores_per_chip));
     return path;
   }
-  std::uint32_t cores_per_chip_ = 0;
 };
 
 ResourceReport resource_report(const Resource& r, Ps total) {

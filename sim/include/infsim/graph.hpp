@@ -94,6 +94,8 @@ class GraphBuilder {
  private:
   int push(Op op);
   const Op& at(int op, const std::string& user) const;
+  /// A VectorEngine op over the last dimension with the input's shape (softmax, layernorm).
+  Op last_dim_normalization(const std::string& name, const std::string& kind, int in) const;
   Graph g_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // Parameters of one NeuronCore. Defaults are the Inferentia (first generation) values; see
 // sim/src/config.cpp for where each comes from (AWS figure, derived, or a documented choice).
+#include <cmath>
 #include <cstdint>
 
 namespace infsim {
@@ -21,6 +22,11 @@ struct CoreParams {
   double sram_capacity_mib = 12.0;             ///< State Buffer capacity per core
   std::uint32_t sram_bytes_per_cycle = 512;    ///< State Buffer copy bandwidth
   double psum_capacity_kib = 2048.0;           ///< Partial Sum Buffer capacity per core
+
+  /// Clock period in picoseconds, rounded to the nearest (the config validates it is whole).
+  std::uint64_t period_ps() const {
+    return static_cast<std::uint64_t>(std::llround(1e6 / clock_mhz));
+  }
 };
 
 }  // namespace infsim
