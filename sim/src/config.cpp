@@ -415,6 +415,14 @@ std::vector<Param> make_params() {
     };
     t.push_back(std::move(p));
   }
+  t.push_back(integer("neuronlink.packet_payload_bytes", "B", 1, 1 << 20,
+      [](auto& c) -> auto& { return c.neuronlink.packet_payload_bytes; },
+      "Payload bytes per NeuronLink packet; a transfer is split into packets.",
+      "unpublished: 256 B, the common maximum payload of PCIe-class SerDes links"));
+  t.push_back(integer("neuronlink.packet_header_bytes", "B", 0, 1 << 16,
+      [](auto& c) -> auto& { return c.neuronlink.packet_header_bytes; },
+      "Header and framing bytes each NeuronLink packet adds on the wire.",
+      "unpublished: 32 B (header, CRC and framing), the order of PCIe TLP overhead"));
   t.push_back(integer_of("host.pcie_gen", "", {3, 4, 5},
       [](auto& c) -> auto& { return c.host.pcie_gen; },
       "PCIe generation of the host link of each chip.",

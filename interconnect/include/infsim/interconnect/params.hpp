@@ -18,6 +18,8 @@ struct NeuronLinkParams {
   double bandwidth_gib_s = 16.0;  ///< per link, per direction [AWS]
   double latency_ns = 500.0;      ///< per hop
   LinkTopology topology = LinkTopology::Ring;
+  std::uint32_t packet_payload_bytes = 256;  ///< payload bytes per packet
+  std::uint32_t packet_header_bytes = 32;    ///< header/framing bytes added to every packet
 };
 
 /// The PCIe link between the host and each chip.
