@@ -187,10 +187,12 @@ TEST_CASE("NeuronLink ring: shorter direction, ties go up", "[timing][ring]") {
   CHECK(tie[0] == &r.up(0));
   CHECK(tie[1] == &r.up(1));
   CHECK(r.route(2, 2).empty());
-  // Latency over a path = hops × hop latency + serialization (16 GiB/s, 500 ns per hop):
-  // 2 hops, 1 MiB: 2·500,000 + ⌈2^20·1e12/(16·2^30)⌉ = 1,000,000 + 61,035,157 ps.
+  // Latency over a path = hops × hop latency + serialization of the packets (16 GiB/s, 500 ns
+  // per hop, 256 B payload + 32 B header per packet): 2 hops, 1 MiB = 4096 packets, wire
+  // 2^20 + 4096·32 = 1,179,648 B: 2·500,000 + ⌈1,179,648·1e12/(16·2^30)⌉ = 1,000,000 + 68,664,551
+  // ps (61,035,157 ps of it is the payload, 7,629,394 the headers).
   const TransferTiming t = reserve_path(r.route(1, 3), 0, kMiB);
-  CHECK(t.arrival == 1'000'000 + 61'035'157);
+  CHECK(t.arrival == 1'000'000 + 68'664'551);
 }
 
 TEST_CASE("NeuronLink chain routes the long way where a ring would not", "[timing][ring]") {

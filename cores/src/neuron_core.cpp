@@ -74,7 +74,7 @@ void NeuronCore::step() {
     current_ = queue_.front();
     queue_.pop_front();
     computing_ = true;
-    const Ps duration = program_.total() * period_;
+    const Ps duration = program_.duration() * period_;
     done_at_ = t + duration;
     stats_.busy_ps += duration;
     stats_.tensor_cycles += program_.tensor;

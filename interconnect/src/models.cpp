@@ -1,10 +1,37 @@
 #include "infsim/interconnect/models.hpp"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "infsim/common/error.hpp"
 
 namespace infsim {
+
+PacketLink::PacketLink(std::string name, std::uint64_t bytes_per_s, Ps latency_ps,
+                       std::uint32_t payload_bytes, std::uint32_t header_bytes)
+    : Resource(std::move(name)),
+      bw_(bytes_per_s),
+      latency_(latency_ps),
+      payload_(payload_bytes),
+      header_(header_bytes) {
+  if (bw_ == 0) throw Error("link '" + this->name() + "': bandwidth must be > 0");
+  if (payload_ == 0) throw Error("link '" + this->name() + "': packet payload must be > 0 bytes");
+}
+
+Ps PacketLink::occupy(Ps start, Bytes bytes) {
+  const std::uint64_t n = packets(bytes);
+  const Bytes wire = bytes + n * header_;
+  const Ps ser = transfer_ps(wire, bw_);
+  busy_until_ = std::max(busy_until_, start) + ser;
+  stats_.bytes += bytes;
+  stats_.transfers += 1;
+  stats_.busy_ps += ser;
+  pstats_.payload_bytes += bytes;
+  pstats_.wire_bytes += wire;
+  pstats_.packets += n;
+  return ser;
+}
 
 RingModel::RingModel(const std::string& prefix, std::uint32_t chips, const NeuronLinkParams& p)
     : chips_(chips), ring_(p.topology == LinkTopology::Ring && chips >= 3) {
@@ -14,12 +41,13 @@ RingModel::RingModel(const std::string& prefix, std::uint32_t chips, const Neuro
   const Ps lat = ns_to_ps(p.latency_ns);
   for (std::uint32_t i = 0; i < links; ++i) {
     const std::uint32_t a = i, b = (i + 1) % chips;
-    up_.push_back(std::make_unique<Pipe>(prefix + ".link" + std::to_string(i) + ".chip" +
-                                             std::to_string(a) + "->chip" + std::to_string(b),
-                                         bw, lat));
-    down_.push_back(std::make_unique<Pipe>(prefix + ".link" + std::to_string(i) + ".chip" +
-                                               std::to_string(b) + "->chip" + std::to_string(a),
-                                           bw, lat));
+    const std::string link = prefix + ".link" + std::to_string(i);
+    up_.push_back(std::make_unique<PacketLink>(
+        link + ".chip" + std::to_string(a) + "->chip" + std::to_string(b), bw, lat,
+        p.packet_payload_bytes, p.packet_header_bytes));
+    down_.push_back(std::make_unique<PacketLink>(
+        link + ".chip" + std::to_string(b) + "->chip" + std::to_string(a), bw, lat,
+        p.packet_payload_bytes, p.packet_header_bytes));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "infsim/infsim.hpp"
+#include "infsim/microbench.hpp"
 
 namespace {
 
@@ -43,6 +44,13 @@ CLI::Validator unsigned_whole() {
 }
 
 /// A finite number >= 0.
+/// A file name that is not empty.
+CLI::Validator non_empty_file() {
+  return CLI::Validator(
+      [](std::string& s) { return s.empty() ? std::string("empty file name") : std::string(); },
+      "FILE");
+}
+
 CLI::Validator finite_non_negative() {
   return CLI::Validator(
       [](std::string& v) -> std::string {
@@ -163,18 +171,14 @@ int main(int argc, char** argv) {
                   "least 2 x stages while that leaves half the requests measured)")
       ->check(whole_at_least(0));
   run->add_option("--json", run_c.json_file, "Write the report as JSON to FILE")
-      ->check(CLI::Validator(
-          [](std::string& s) { return s.empty() ? std::string("empty file name") : std::string(); },
-          "FILE"));
+      ->check(non_empty_file());
 
   Common comp_c;
   auto* comp =
       app.add_subcommand("compile", "Shard a model into pipeline stages and print the plan");
   add_common(comp, comp_c, true);
   comp->add_option("--json", comp_c.json_file, "Write the plan as JSON to FILE")
-      ->check(CLI::Validator(
-          [](std::string& s) { return s.empty() ? std::string("empty file name") : std::string(); },
-          "FILE"));
+      ->check(non_empty_file());
 
   std::string show;
   bool reference = false;
@@ -187,13 +191,61 @@ int main(int argc, char** argv) {
   models->add_option("--seq-len", models_seq, "Sequence length of transformer models")
       ->check(CLI::Range(1, 512));
 
+  // Component microbenchmarks.
+  Common mb_c;
+  auto* mb = app.add_subcommand("microbench", "Run one hardware component under a synthetic load");
+  mb->require_subcommand(1);
+  std::string pattern = "sequential";
+  std::uint32_t mb_cores = 1, hops = 1, flows = 1;
+  std::uint64_t mb_requests = 100000, mb_seed = 1, link_bytes = 1 << 20, link_transfers = 64;
+  std::int64_t gm = 0, gn = 0, gk = 0;
+  auto* mb_dram = mb->add_subcommand("dram", "Stream 64-byte reads through one chip's DRAM");
+  add_common(mb_dram, mb_c, false);
+  mb_dram->add_option("--pattern", pattern, "Access pattern")
+      ->check(CLI::IsMember({"sequential", "random"}))
+      ->capture_default_str();
+  mb_dram->add_option("--cores", mb_cores, "Cores streaming at once")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  mb_dram->add_option("--requests", mb_requests, "Reads per core")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  mb_dram->add_option("--seed", mb_seed, "Seed of the random pattern")->check(unsigned_whole());
+  mb_dram->add_option("--json", mb_c.json_file, "Write the figures as JSON to FILE")
+      ->check(non_empty_file());
+  auto* mb_link = mb->add_subcommand("link", "Send transfers over NeuronLink hops");
+  add_common(mb_link, mb_c, false);
+  mb_link->add_option("--hops", hops, "Hops on the route")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  mb_link->add_option("--flows", flows, "Flows sharing the route")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  mb_link->add_option("--bytes", link_bytes, "Bytes per transfer")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  mb_link->add_option("--transfers", link_transfers, "Transfers per flow")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  mb_link->add_option("--json", mb_c.json_file, "Write the figures as JSON to FILE")
+      ->check(non_empty_file());
+  auto* mb_tensor = mb->add_subcommand("tensor", "One GEMM (m x k) . (k x n) on a TensorEngine");
+  add_common(mb_tensor, mb_c, false);
+  mb_tensor->add_option("--m", gm, "Rows streamed (moving operand)")
+      ->required()
+      ->check(whole_at_least(1));
+  mb_tensor->add_option("--n", gn, "Output columns")->required()->check(whole_at_least(1));
+  mb_tensor->add_option("--k", gk, "Reduction length")->required()->check(whole_at_least(1));
+  mb_tensor->add_option("--json", mb_c.json_file, "Write the figures as JSON to FILE")
+      ->check(non_empty_file());
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   if (app.get_subcommands().empty()) {
-    return app.exit(CLI::RequiredError("A subcommand (run, compile, presets, models)"));
+    return app.exit(CLI::RequiredError("A subcommand (run, compile, presets, models, microbench)"));
   }
 
   try {
@@ -239,6 +291,43 @@ int main(int argc, char** argv) {
                     << "\n";
         }
       }
+    } else if (mb->parsed()) {
+      const infsim::SystemConfig cfg = make_config(mb_c);
+      nlohmann::json j;
+      std::ostringstream text;
+      text << std::fixed << std::setprecision(2);
+      if (mb_dram->parsed()) {
+        const auto r = infsim::microbench_dram(cfg, pattern, mb_cores, mb_requests, mb_seed);
+        j = infsim::to_json(r);
+        text << "DRAM " << r.pattern << ", " << r.cores << " core(s), " << r.requests
+             << " reads of 64 B on " << cfg.name << "\n  bandwidth " << r.bandwidth_gib_s
+             << " GiB/s of " << r.peak_gib_s << " GiB/s peak ("
+             << 100.0 * r.bandwidth_gib_s / r.peak_gib_s << "%), row hits "
+             << 100.0 * r.row_hit_rate << "%\n  read latency ns: p50 " << r.latency_ns.p50
+             << "  p90 " << r.latency_ns.p90 << "  p99 " << r.latency_ns.p99 << "  max "
+             << r.latency_ns.max << "\n  per core GiB/s:";
+        for (double b : r.per_core_gib_s) text << " " << b;
+        text << "\n";
+      } else if (mb_link->parsed()) {
+        const auto r = infsim::microbench_link(cfg, hops, flows, link_bytes, link_transfers);
+        j = infsim::to_json(r);
+        text << "NeuronLink " << r.hops << " hop(s), " << r.flows << " flow(s) of "
+             << r.transfers_per_flow << " x " << r.transfer_bytes << " B on " << cfg.name
+             << "\n  bandwidth " << r.bandwidth_gib_s << " GiB/s (link peak " << r.peak_gib_s
+             << " GiB/s)\n  latency ns: p50 " << r.latency_ns.p50 << "  p99 " << r.latency_ns.p99
+             << "  max " << r.latency_ns.max << "\n  per flow GiB/s:";
+        for (double b : r.per_flow_gib_s) text << " " << b;
+        text << "\n";
+      } else {
+        const auto r = infsim::microbench_tensor(cfg, gm, gn, gk);
+        j = infsim::to_json(r);
+        text << "TensorEngine " << r.rows << "x" << r.cols << ": (" << r.m << " x " << r.k
+             << ") . (" << r.k << " x " << r.n << ")\n  " << r.cycles << " cycles (" << r.time_us
+             << " us), " << r.folds << " folds, " << r.macs << " MACs, utilization "
+             << 100.0 * r.utilization << "%\n";
+      }
+      if (!mb_c.json_file.empty()) write_file(mb_c.json_file, j.dump(2) + "\n");
+      std::cout << text.str();
     } else if (models->parsed()) {
       infsim::ModelOptions mo;
       mo.seq_len = models_seq;

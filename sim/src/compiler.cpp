@@ -20,16 +20,50 @@ struct Analysis {
   std::vector<Bytes> weight_pre;       // prefix sums of State Buffer weight bytes, size n+1
   std::vector<Bytes> dram_weight_pre;  // prefix sums of weights kept in DRAM
   std::vector<Bytes> dram_read_pre;    // prefix sums of DRAM reads per request
-  std::vector<Ps> compute_pre;         // prefix sums of compute time (batch included), size n+1
-  std::vector<OpTiming> timing;        // per position
-  std::vector<Bytes> cut;              // cut[c]: bytes of tensors made before c and used at >= c
-  std::vector<Bytes> live;             // live[k]: bytes of tensors alive while op k runs
+  std::vector<OpTiming> timing;        // per position (batch included)
+  std::vector<std::vector<std::size_t>> preds;  // per position: positions of its producers
+  // span[i][j - i]: the scheduled time (cycles) of the stage [i, j]; filled by build_span_table
+  // (for the partitioner) — without it, makespan() schedules the range on demand.
+  std::vector<std::vector<Cycles>> span;
+  std::vector<Bytes> cut;   // cut[c]: bytes of tensors made before c and used at >= c
+  std::vector<Bytes> live;  // live[k]: bytes of tensors alive while op k runs
   std::vector<std::vector<Bytes>> live_max;  // sparse table for range max of live
   Bytes input_bytes = 0;                     // graph inputs, batch included
   Bytes output_bytes = 0;                    // graph outputs (ops nobody consumes), batch included
   std::size_t n() const { return order.size(); }
   Bytes weights(std::size_t i, std::size_t j) const { return weight_pre[j + 1] - weight_pre[i]; }
-  Ps compute(std::size_t i, std::size_t j) const { return compute_pre[j + 1] - compute_pre[i]; }
+  /// Runs StageScheduler over positions [i, j] in order; calls f(p, scheduler) after op p. A
+  /// producer before i belongs to an earlier stage: its tensor is there at the stage's start.
+  template <class F>
+  void schedule(std::size_t i, std::size_t j, F&& f) const {
+    StageScheduler sched;
+    std::vector<Cycles> finish(j - i + 1, 0);
+    for (std::size_t p = i; p <= j; ++p) {
+      Cycles ready = 0;
+      for (std::size_t q : preds[p])
+        if (q >= i) ready = std::max(ready, finish[q - i]);
+      finish[p - i] = sched.add(timing[p], ready).finish;
+      f(p, sched);
+    }
+  }
+  /// The stage [i, j]'s time per request in cycles (its schedule's makespan).
+  Cycles makespan(std::size_t i, std::size_t j) const {
+    if (!span.empty()) return span[i][j - i];
+    Cycles m = 0;
+    schedule(i, j, [&](std::size_t, const StageScheduler& s) { m = s.makespan(); });
+    return m;
+  }
+  /// Schedules every range once: for each start i the ops i, i+1, … are added one at a time (the
+  /// in-order schedule of [i, j] is a prefix of that of [i, j + 1]), O(n² · inputs per op).
+  void build_span_table() {
+    const std::size_t n = order.size();
+    span.assign(n, {});
+    for (std::size_t i = 0; i < n; ++i) {
+      span[i].resize(n - i);
+      schedule(i, n - 1,
+               [&](std::size_t p, const StageScheduler& s) { span[i][p - i] = s.makespan(); });
+    }
+  }
   Bytes dram_reads(std::size_t i, std::size_t j) const {
     return dram_read_pre[j + 1] - dram_read_pre[i];
   }
@@ -57,18 +91,19 @@ Analysis analyse(const Graph& g, const SystemConfig& cfg, std::uint32_t batch) {
   // last[p]: the last position that reads the tensor made at p; n for graph outputs.
   std::vector<std::size_t> last(n, 0);
   std::vector<bool> consumed(n, false);
+  a.preds.resize(n);
   for (std::size_t p = 0; p < n; ++p) {
     for (int in : g.ops[static_cast<std::size_t>(a.order[p])].inputs) {
       const std::size_t q = pos[static_cast<std::size_t>(in)];
       last[q] = std::max(last[q], p);
       consumed[q] = true;
+      if (std::find(a.preds[p].begin(), a.preds[p].end(), q) == a.preds[p].end())
+        a.preds[p].push_back(q);
     }
   }
-  const Ps period = cfg.core_period_ps();
   a.weight_pre.assign(n + 1, 0);
   a.dram_weight_pre.assign(n + 1, 0);
   a.dram_read_pre.assign(n + 1, 0);
-  a.compute_pre.assign(n + 1, 0);
   a.timing.resize(n);
   std::vector<long long> cut_delta(n + 2, 0), live_delta(n + 2, 0);
   for (std::size_t p = 0; p < n; ++p) {
@@ -79,7 +114,6 @@ Analysis analyse(const Graph& g, const SystemConfig& cfg, std::uint32_t batch) {
     a.dram_weight_pre[p + 1] = a.dram_weight_pre[p] + (op.weights_in_dram ? w : 0);
     a.dram_read_pre[p + 1] =
         a.dram_read_pre[p] + static_cast<Bytes>(op.work.dram_read_bytes) * batch;
-    a.compute_pre[p + 1] = a.compute_pre[p] + a.timing[p].total() * period;
     const Bytes bytes = g.out_bytes(a.order[p]) * batch;
     if (!consumed[p]) {
       last[p] = n;
@@ -127,7 +161,11 @@ std::uint64_t input_path_bw(const SystemConfig& cfg, std::uint32_t s) {
   const std::uint64_t fabric = gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s);
   if (s == 0) return std::min(fabric, gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s));
   if ((s - 1) / cfg.cores_per_chip == s / cfg.cores_per_chip) return fabric;
-  return std::min(fabric, gib_per_s_to_bytes(cfg.neuronlink.bandwidth_gib_s));
+  // NeuronLink payload rate: every packet of `payload` bytes carries `header` bytes more.
+  const NeuronLinkParams& nl = cfg.neuronlink;
+  const double payload_share = static_cast<double>(nl.packet_payload_bytes) /
+                               (nl.packet_payload_bytes + nl.packet_header_bytes);
+  return std::min(fabric, gib_per_s_to_bytes(nl.bandwidth_gib_s * payload_share));
 }
 
 Ps stage_time(const Analysis& a, const SystemConfig& cfg, std::uint32_t s, std::size_t i,
@@ -135,7 +173,7 @@ Ps stage_time(const Analysis& a, const SystemConfig& cfg, std::uint32_t s, std::
   const Bytes in = i == 0 ? a.input_bytes : a.cut[i];
   const std::uint64_t dram_bw = std::min(gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
                                          gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s));
-  return a.compute(i, j) + transfer_ps(in, input_path_bw(cfg, s)) +
+  return a.makespan(i, j) * cfg.core_period_ps() + transfer_ps(in, input_path_bw(cfg, s)) +
          transfer_ps(a.dram_reads(i, j), dram_bw);
 }
 
@@ -214,14 +252,16 @@ Plan build_plan(const Graph& g, const Analysis& a, const SystemConfig& cfg, std:
     st.out_bytes = j + 1 == n ? a.output_bytes : a.cut[j + 1];
     st.sram_bytes = stage_memory(a, cfg, i, j);
     st.buffer_bytes = st.sram_bytes - st.weight_bytes;
-    for (std::size_t k = i; k <= j; ++k) {
-      st.tensor_cycles += a.timing[k].tensor;
-      st.vector_cycles += a.timing[k].vector;
-      st.scalar_cycles += a.timing[k].scalar;
-      st.dma_cycles += a.timing[k].dma;
-      st.macs += a.timing[k].macs;
-    }
-    st.est_compute_ps = a.compute(i, j);
+    for (std::size_t k = i; k <= j; ++k) st.macs += a.timing[k].macs;
+    a.schedule(i, j, [&](std::size_t k, const StageScheduler& sched) {
+      if (k != j) return;
+      st.tensor_cycles = sched.busy()[kTensorSlot];
+      st.vector_cycles = sched.busy()[kVectorSlot];
+      st.scalar_cycles = sched.busy()[kScalarSlot];
+      st.dma_cycles = sched.busy()[kDmaSlot];
+      st.makespan_cycles = sched.makespan();
+    });
+    st.est_compute_ps = st.makespan_cycles * cfg.core_period_ps();
     st.est_transfer_ps = stage_time(a, cfg, s, i, j) - st.est_compute_ps;
   }
   return p;
@@ -249,7 +289,8 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
     throw CompileError("cores = " + std::to_string(stages) + ": the topology '" + cfg.name +
                        "' has " + std::to_string(total) + " NeuronCores");
   }
-  const Analysis a = analyse(g, cfg, opts.batch);
+  Analysis a = analyse(g, cfg, opts.batch);
+  a.build_span_table();  // exact stage times for every range the partition may choose
   const std::size_t n = a.n();
   const std::size_t computable = n - a.inputs;
   if (stages > computable) {
@@ -364,7 +405,8 @@ nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
                         {"vector", s.vector_cycles},
                         {"scalar", s.scalar_cycles},
                         {"dma", s.dma_cycles},
-                        {"total", s.cycles()}}},
+                        {"total", s.cycles()},
+                        {"makespan", s.makespan_cycles}}},
                       {"est_compute_us", static_cast<double>(s.est_compute_ps) / kPsPerUs},
                       {"est_transfer_us", static_cast<double>(s.est_transfer_ps) / kPsPerUs}});
   }

@@ -366,18 +366,143 @@ std::vector<Param> make_params() {
   }
   t.push_back(number("dram.bandwidth_gib_s", "GiB/s", 0, true, kMaxBandwidthGiBs,
       [](auto& c) -> auto& { return c.dram.bandwidth_gib_s; },
-      "Peak DRAM bandwidth per chip, shared by its channels.",
+      "Peak DRAM bandwidth per chip, shared by its channels (simple model only; the ddr4 "
+      "model's peak follows from dram.ddr4.*).",
       "[AWS] inferentia.rst: 50 GiB/s per chip"));
   t.push_back(integer("dram.channels", "", 1, 64, [](auto& c) -> auto& { return c.dram.channels; },
-      "Independent DRAM channels per chip; each gets bandwidth_gib_s / channels.",
+      "Independent DRAM channels per chip; each gets bandwidth_gib_s / channels (simple model "
+      "only).",
       "unpublished: 4, i.e. 12.5 GiB/s per channel, about one DDR4-3200 x32-bit channel (DDR4 per "
       "the [AWS] 2022 diagram), and one per NeuronCore like the 2 GB per-core slices; a stand-in "
       "until the DDR4 timing model"));
   t.push_back(number("dram.latency_ns", "ns", 0, false, kMaxLatencyNs,
       [](auto& c) -> auto& { return c.dram.latency_ns; },
-      "Unloaded DRAM access latency (command to first data, through the controller).",
+      "Unloaded DRAM access latency (command to first data, through the controller; simple "
+      "model only).",
       "unpublished: 100 ns, the typical order of an unloaded DDR4 access including controller "
       "and PHY"));
+  {
+    Param p;
+    p.path = "dram.model";
+    p.kind = Kind::Enum;
+    p.choices = {"ddr4", "simple"};
+    p.description =
+        "DRAM timing model: ddr4 (channels, ranks, bank groups, banks, open-page FR-FCFS, refresh; "
+        "dram.ddr4.*) or simple (dram.channels share dram.bandwidth_gib_s, fixed dram.latency_ns).";
+    p.source =
+        "[AWS] 2022 chip diagram: DDR4. Default simple: the DDR4 model costs 3.6x the simulation "
+        "speed of a ResNet-50 pipeline run, above the 2x budget (docs/TIMING.md, \"DRAM: DDR4 "
+        "model\"); choose ddr4 for DRAM-bound studies. The inf2-like preset's HBM needs simple";
+    p.get = [](const SystemConfig& c) {
+      return json(c.dram.model == DramModelKind::Ddr4 ? "ddr4" : "simple");
+    };
+    p.set = [](SystemConfig& c, const json& v) {
+      c.dram.model = v.get<std::string>() == "ddr4" ? DramModelKind::Ddr4 : DramModelKind::Simple;
+    };
+    t.push_back(std::move(p));
+  }
+  {
+    Param p = integer("dram.ddr4.tck_ps", "ps", 1, 100000,
+        [](auto& c) -> auto& { return c.dram.ddr4.tck_ps; },
+        "DDR4 clock period tCK; data moves on both edges (3200 MT/s at 625 ps).",
+        "unpublished speed grade: DDR4-3200 (tCK 0.625 ns, JEDEC JESD79-4; DRAMsim3 "
+        "configs/DDR4_8Gb_x8_3200.ini). With 2 x64 channels the peak is 51.2 GB/s = 47.68 GiB/s, "
+        "95.4% of the [AWS] 50 GiB/s; 3200 MT/s is the fastest JEDEC DDR4 grade, and "
+        "50 GiB/s exactly would need 3355 MT/s");
+    t.push_back(std::move(p));
+  }
+  auto ddr4_int = [&t](const std::string& name, const std::string& unit, std::int64_t lo,
+                       std::int64_t hi, std::uint32_t Ddr4Params::*field, const std::string& what,
+                       const std::string& src) {
+    Param p;
+    p.path = "dram.ddr4." + name;
+    p.kind = Kind::Integer;
+    p.unit = unit;
+    p.lo = static_cast<double>(lo);
+    p.hi = static_cast<double>(hi);
+    p.description = what;
+    p.source = src;
+    p.get = [field](const SystemConfig& c) { return json(c.dram.ddr4.*field); };
+    p.set = [field](SystemConfig& c, const json& v) {
+      c.dram.ddr4.*field = v.get<std::uint32_t>();
+    };
+    t.push_back(std::move(p));
+  };
+  const std::string kDs = "DDR4-3200AA (22-22-22), x8 1 KB page: DRAMsim3 "
+                          "configs/DDR4_8Gb_x8_3200.ini";
+  ddr4_int("channels", "", 1, 64, &Ddr4Params::channels,
+      "DDR4 channels per chip, each with its own 64-bit (bus_bytes) data bus and command bus.",
+      "unpublished: 2 x64 channels of DDR4-3200 = 51.2 GB/s, the closest JEDEC configuration to "
+      "the [AWS] 50 GiB/s (53.69 GB/s): 95.4% of it");
+  ddr4_int("ranks", "", 1, 8, &Ddr4Params::ranks, "Ranks per channel.",
+      "unpublished: 1 rank of eight x8 devices per channel");
+  ddr4_int("bank_groups", "", 1, 16, &Ddr4Params::bank_groups, "Bank groups per rank.",
+      "JEDEC DDR4 x8: 4 bank groups");
+  ddr4_int("banks_per_group", "", 1, 16, &Ddr4Params::banks_per_group, "Banks per bank group.",
+      "JEDEC DDR4 x8: 4 banks per group (16 per rank)");
+  ddr4_int("rows", "", 1, 1 << 22, &Ddr4Params::rows, "Rows per bank.",
+      "4 Gb x8 device: 32768 rows (DRAMsim3 DDR4_4Gb_x8_2666.ini), so that 2 channels x 1 rank x "
+      "16 banks x 32768 rows x 8 KiB = 8 GiB, the [AWS] capacity");
+  ddr4_int("row_bytes", "B", 64, 1 << 20, &Ddr4Params::row_bytes,
+      "Row (page) size of a rank: the device page times the devices per rank; a multiple of "
+      "bus_bytes x burst_length.",
+      "x8 device page 1 KB x 8 devices = 8192 B (JEDEC DDR4)");
+  ddr4_int("bus_bytes", "B", 1, 64, &Ddr4Params::bus_bytes, "Data bus width of a channel.",
+      "unpublished: x64 (8 B), a standard DDR4 channel");
+  ddr4_int("burst_length", "", 2, 16, &Ddr4Params::burst_length,
+      "Burst length BL (even); a burst occupies the bus BL/2 tCK and moves bus_bytes x BL bytes "
+      "(64 B: one line).",
+      "JEDEC DDR4: BL8");
+  ddr4_int("cl", "tCK", 1, 1000, &Ddr4Params::cl, "CAS latency: RD to first data.", kDs);
+  ddr4_int("cwl", "tCK", 1, 1000, &Ddr4Params::cwl, "CAS write latency: WR to first data.", kDs);
+  ddr4_int("trcd", "tCK", 1, 1000, &Ddr4Params::trcd, "tRCD: ACT to RD/WR, same bank.", kDs);
+  ddr4_int("trp", "tCK", 1, 1000, &Ddr4Params::trp, "tRP: PRE to ACT, same bank.", kDs);
+  ddr4_int("tras", "tCK", 1, 10000, &Ddr4Params::tras, "tRAS: ACT to PRE, same bank.", kDs);
+  ddr4_int("trc", "tCK", 1, 10000, &Ddr4Params::trc, "tRC: ACT to ACT, same bank.",
+      kDs + " (tRAS + tRP = 52 + 22)");
+  ddr4_int("trrd_s", "tCK", 1, 1000, &Ddr4Params::trrd_s,
+      "tRRD_S: ACT to ACT, different bank groups (same rank).", kDs);
+  ddr4_int("trrd_l", "tCK", 1, 1000, &Ddr4Params::trrd_l,
+      "tRRD_L: ACT to ACT, same bank group.", kDs);
+  ddr4_int("tfaw", "tCK", 1, 10000, &Ddr4Params::tfaw,
+      "tFAW: at most four ACTs per rank in any tFAW window.", kDs + " (1 KB page: 21 ns)");
+  ddr4_int("tccd_s", "tCK", 1, 1000, &Ddr4Params::tccd_s,
+      "tCCD_S: column command to column command, different bank groups.", kDs);
+  ddr4_int("tccd_l", "tCK", 1, 1000, &Ddr4Params::tccd_l,
+      "tCCD_L: column command to column command, same bank group.", kDs);
+  ddr4_int("twr", "tCK", 1, 1000, &Ddr4Params::twr, "tWR: end of write data to PRE.", kDs);
+  ddr4_int("twtr_s", "tCK", 1, 1000, &Ddr4Params::twtr_s,
+      "tWTR_S: end of write data to RD, different bank groups.", kDs);
+  ddr4_int("twtr_l", "tCK", 1, 1000, &Ddr4Params::twtr_l,
+      "tWTR_L: end of write data to RD, same bank group.", kDs);
+  ddr4_int("trtp", "tCK", 1, 1000, &Ddr4Params::trtp, "tRTP: RD to PRE.", kDs);
+  ddr4_int("trfc", "tCK", 1, 100000, &Ddr4Params::trfc,
+      "tRFC: all-bank REF to the next ACT of the rank.",
+      "4 Gb device: 260 ns = 416 tCK (DRAMsim3 DDR4_4Gb_x8_2666.ini, 347 x 0.75 ns); an 8 Gb "
+      "device would need 350 ns = 560");
+  ddr4_int("trefi", "tCK", 1, 10000000, &Ddr4Params::trefi,
+      "tREFI: one all-bank refresh per rank every tREFI.", kDs + " (7.8 us, normal temperature)");
+  ddr4_int("trtrs", "tCK", 0, 1000, &Ddr4Params::trtrs,
+      "Rank-to-rank switch: idle data-bus cycles between bursts of different ranks.", kDs);
+  ddr4_int("read_queue", "", 1, 4096, &Ddr4Params::read_queue,
+      "Read queue entries per channel (the FR-FCFS scheduler's look-ahead).",
+      "unpublished: 32, a common controller size");
+  ddr4_int("write_queue", "", 1, 4096, &Ddr4Params::write_queue, "Write queue entries per channel.",
+      "unpublished: 32, a common controller size");
+  ddr4_int("write_high", "", 1, 4096, &Ddr4Params::write_high,
+      "Write-drain high watermark: switch to writes at this many queued writes.",
+      "unpublished: 24 (75% of the write queue)");
+  ddr4_int("write_low", "", 0, 4096, &Ddr4Params::write_low,
+      "Write-drain low watermark: back to reads at this many writes, if reads wait.",
+      "unpublished: 8 (25% of the write queue)");
+  ddr4_int("row_hit_cap", "", 1, 1 << 20, &Ddr4Params::row_hit_cap,
+      "Row hits a bank may serve while an older request waits for another row of it (starvation "
+      "cap of FR-FCFS).",
+      "unpublished: 16");
+  t.push_back(number("dram.ddr4.frontend_latency_ns", "ns", 0, false, kMaxLatencyNs,
+      [](auto& c) -> auto& { return c.dram.ddr4.frontend_latency_ns; },
+      "Controller front end and PHY latency added to every transfer on top of the DDR4 timing.",
+      "unpublished: 20 ns, the order of a memory controller pipeline plus DDR PHY"));
   t.push_back(number("fabric.port_bandwidth_gib_s", "GiB/s", 0, true, kMaxBandwidthGiBs,
       [](auto& c) -> auto& { return c.fabric.port_bandwidth_gib_s; },
       "On-chip fabric bandwidth of each endpoint port (cores, DRAM controller, link ports), per "
@@ -808,6 +933,17 @@ void validate(const SystemConfig& cfg) {
              " rows x " + std::to_string(t.cols) + " cols x 2 bytes = " + bytes_text(tile_bytes) +
              " (" + num(tile_bytes / static_cast<double>(kMiB)) + " MiB)");
   }
+  const Ddr4Params& d4 = cfg.dram.ddr4;
+  if (d4.burst_length % 2 != 0)
+    fail(origin, "dram.ddr4.burst_length", json(d4.burst_length), "must be even");
+  if (d4.row_bytes % d4.line_bytes() != 0)
+    fail(origin, "dram.ddr4.row_bytes", json(d4.row_bytes),
+         "must be a multiple of bus_bytes x burst_length = " + std::to_string(d4.line_bytes()));
+  if (d4.write_low >= d4.write_high || d4.write_high > d4.write_queue)
+    fail(origin, "dram.ddr4.write_high", json(d4.write_high),
+         "the watermarks need write_low < write_high <= write_queue (write_low = " +
+             std::to_string(d4.write_low) + ", write_queue = " + std::to_string(d4.write_queue) +
+             ")");
   const double psum_row = static_cast<double>(t.cols) * 4.0;
   if (cfg.core.psum_capacity_kib * static_cast<double>(kKiB) < psum_row) {
     fail(origin, "core.psum.capacity_kib", json(cfg.core.psum_capacity_kib),

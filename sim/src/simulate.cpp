@@ -227,8 +227,8 @@ class System : public sc_core::sc_module {
                                &out_chip.pcie.model().to_host()},
         out_chip.pcie.model().overhead(), plan.input_bytes, plan.output_bytes);
     for (std::size_t s = 0; s < n; ++s) {
-      StageProgram prog{st[s].tensor_cycles, st[s].vector_cycles, st[s].scalar_cycles,
-                        st[s].dma_cycles, st[s].dram_read_bytes};
+      StageProgram prog{st[s].tensor_cycles, st[s].vector_cycles,   st[s].scalar_cycles,
+                        st[s].dma_cycles,    st[s].dram_read_bytes, st[s].makespan_cycles};
       Chip& chip = *chips[st[s].chip];
       core(st[s].core)
           .set_dram_path(&xfer, {&chip.dram.model(), &chip.fabric.model().dram_out(),
@@ -367,7 +367,7 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     sr.last_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_end - 1))).name;
     sr.weight_bytes = s.weight_bytes;
     sr.sram_bytes = s.sram_bytes;
-    sr.service_us = static_cast<double>(s.cycles() * c.period_ps()) / kPsPerUs;
+    sr.service_us = static_cast<double>(c.program().duration() * c.period_ps()) / kPsPerUs;
     sr.busy = share(c.stats().busy_ps, end);
     sr.stalled = share(c.stats().stall_ps, end);
     sr.fetching = share(c.stats().fetch_ps, end);
@@ -433,10 +433,3 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
 }
 
 }  // namespace infsim
-
-// libsystemc's own main() calls sc_main, so every program linking libsystemc must define it.
-// infsim programs never use that main; this weak definition lets them link, and a user's own
-// sc_main (a SystemC model that also uses infsim) replaces it.
-__attribute__((weak)) int sc_main(int, char**) {
-  return 1;
-}

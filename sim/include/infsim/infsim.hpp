@@ -5,6 +5,7 @@
 #include "infsim/config.hpp"
 #include "infsim/graph.hpp"
 #include "infsim/graph_json.hpp"
+#include "infsim/microbench.hpp"
 #include "infsim/plan.hpp"
 #include "infsim/report.hpp"
 #include "infsim/simulate.hpp"

@@ -27,13 +27,17 @@ struct StagePlan {
   Bytes out_bytes = 0;          ///< activations sent per request (batch included)
   Bytes buffer_bytes = 0;       ///< activation buffers: inputs × depth, outputs × 2, working set
   Bytes sram_bytes = 0;         ///< weight_bytes + buffer_bytes
-  Cycles tensor_cycles = 0;     ///< per request
-  Cycles vector_cycles = 0;
-  Cycles scalar_cycles = 0;
-  Cycles dma_cycles = 0;
+  Cycles tensor_cycles = 0;     ///< per request: TensorEngine busy cycles
+  Cycles vector_cycles = 0;     ///< per request: VectorEngine busy cycles
+  Cycles scalar_cycles = 0;     ///< per request: ScalarEngine busy cycles
+  Cycles dma_cycles = 0;        ///< per request: State Buffer copy (DMA) busy cycles
+  /// Per request: the stage's time with its engines overlapped as dependencies allow
+  /// (schedule_stage). At least the busiest engine's cycles, at most cycles().
+  Cycles makespan_cycles = 0;
   std::uint64_t macs = 0;  ///< per request
-  Ps est_compute_ps = 0;   ///< compute time per request
+  Ps est_compute_ps = 0;   ///< compute time per request: makespan_cycles × core period
   Ps est_transfer_ps = 0;  ///< estimated time to receive the stage's input per request
+  /// Busy cycles of all engines summed (the stage's time if its engines ran one at a time).
   Cycles cycles() const { return tensor_cycles + vector_cycles + scalar_cycles + dma_cycles; }
   Ps est_stage_ps() const { return est_compute_ps + est_transfer_ps; }
 };

@@ -14,14 +14,17 @@
 
 namespace infsim {
 
-/// Per-request cycles of one stage on each engine (engines run one after another here).
+/// Per-request work of one stage: busy cycles of each engine, and the stage's makespan (its
+/// engines overlap where dependencies allow; see schedule_stage in engine_timing.hpp).
 struct StageProgram {
   Cycles tensor = 0;
   Cycles vector = 0;
   Cycles scalar = 0;
   Cycles dma = 0;
   Bytes dram_read_bytes = 0;  ///< read from device DRAM before computing (tables kept in DRAM)
+  Cycles makespan = 0;        ///< cycles per request; 0 = no overlap (the busy cycles' sum)
   Cycles total() const { return tensor + vector + scalar + dma; }
+  Cycles duration() const { return makespan != 0 ? makespan : total(); }
 };
 
 /// Where a stage's results go (the next stage, or the host).

@@ -1,14 +1,58 @@
 #pragma once
 // Pure timing models of the interconnect (no SystemC): the chip-to-chip NeuronLink ring or
-// chain, the on-chip fabric ports and the PCIe host link. Each is a set of directional Pipes.
+// chain (directional PacketLinks), the on-chip fabric ports and the PCIe host link (Pipes).
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "infsim/common/pipe.hpp"
 #include "infsim/interconnect/params.hpp"
 
 namespace infsim {
+
+/// What a PacketLink carried over a run, beside its ResourceStats (whose `bytes` are payload).
+struct PacketStats {
+  Bytes payload_bytes = 0;    ///< bytes the transfers asked to move
+  Bytes wire_bytes = 0;       ///< payload plus one header per packet
+  std::uint64_t packets = 0;  ///< packets sent
+};
+
+/// One direction of a packetized link (a NeuronLink): a transfer of B bytes is cut into
+/// ⌈B / payload⌉ packets, each carrying up to `payload` bytes and a `header` of framing, so
+///   wire(B) = B + ⌈B / payload⌉ · header,  busy = ⌈wire(B) · 1e12 / bandwidth⌉ ps.
+/// Contention is "busy until" like a Pipe (FCFS in reservation order); the whole transfer's
+/// packets go back to back, so two transfers never interleave packet by packet.
+class PacketLink final : public Resource {
+ public:
+  PacketLink(std::string name, std::uint64_t bytes_per_s, Ps latency_ps,
+             std::uint32_t payload_bytes, std::uint32_t header_bytes);
+  Ps ready_at() const override { return busy_until_; }
+  Ps occupy(Ps start, Bytes bytes) override;
+  Ps latency() const override { return latency_; }
+  /// Raw bandwidth of the wire (headers included), bytes per second.
+  std::uint64_t bytes_per_s() const override { return bw_; }
+  std::uint32_t payload_bytes() const { return payload_; }
+  std::uint32_t header_bytes() const { return header_; }
+  /// Packets a transfer of `bytes` needs: ⌈bytes / payload⌉ (0 for 0 bytes).
+  std::uint64_t packets(Bytes bytes) const { return ceil_div(bytes, payload_); }
+  /// Bytes on the wire for a transfer of `bytes`: bytes + packets(bytes) · header.
+  Bytes wire_bytes(Bytes bytes) const { return bytes + packets(bytes) * header_; }
+  /// Serialization time of a transfer of `bytes` (what occupy returns).
+  Ps serialization_ps(Bytes bytes) const { return transfer_ps(wire_bytes(bytes), bw_); }
+  /// Payload share of the wire for long transfers: payload / (payload + header).
+  double efficiency() const {
+    return static_cast<double>(payload_) / static_cast<double>(payload_ + header_);
+  }
+  const PacketStats& packet_stats() const { return pstats_; }
+
+ private:
+  std::uint64_t bw_;
+  Ps latency_;
+  std::uint32_t payload_, header_;
+  Ps busy_until_ = 0;
+  PacketStats pstats_;
+};
 
 /// NeuronLinks between `chips` chips. Link i joins chip i and chip i+1 (and, on a ring of three
 /// or more chips, link n-1 joins chip n-1 and chip 0). With one or two chips a ring is a chain.
@@ -21,19 +65,19 @@ class RingModel {
   std::uint32_t link_count() const { return static_cast<std::uint32_t>(up_.size()); }
   /// Hops on the route from `from` to `to` (0 for the same chip).
   std::uint32_t hops(std::uint32_t from, std::uint32_t to) const;
-  /// The directional pipes a transfer crosses: on a ring the shorter direction (ties go up, the
+  /// The directional links a transfer crosses: on a ring the shorter direction (ties go up, the
   /// direction of increasing chip index), on a chain the only one.
   std::vector<Resource*> route(std::uint32_t from, std::uint32_t to);
   /// Link i in the direction from chip i to chip i+1 ("up") or back ("down").
-  Pipe& up(std::uint32_t link) { return *up_.at(link); }
-  Pipe& down(std::uint32_t link) { return *down_.at(link); }
-  const Pipe& up(std::uint32_t link) const { return *up_.at(link); }
-  const Pipe& down(std::uint32_t link) const { return *down_.at(link); }
+  PacketLink& up(std::uint32_t link) { return *up_.at(link); }
+  PacketLink& down(std::uint32_t link) { return *down_.at(link); }
+  const PacketLink& up(std::uint32_t link) const { return *up_.at(link); }
+  const PacketLink& down(std::uint32_t link) const { return *down_.at(link); }
 
  private:
   std::uint32_t chips_;
   bool ring_;
-  std::vector<std::unique_ptr<Pipe>> up_, down_;
+  std::vector<std::unique_ptr<PacketLink>> up_, down_;
 };
 
 /// The on-chip fabric of one chip: every endpoint (each core, the DRAM controller, the PCIe
@@ -60,7 +104,9 @@ class FabricModel {
 /// Gen4 and Gen5 run at 8, 16 and 32 GT/s with 128b/130b encoding.
 std::uint64_t pcie_bytes_per_s(std::uint32_t gen, std::uint32_t lanes);
 
-/// The PCIe link of one chip: host-to-device and device-to-host directions.
+/// The PCIe link of one chip: host-to-device and device-to-host directions, each a Pipe at the
+/// payload bandwidth above (TLP headers, DLLPs and flow control are not modelled), plus a fixed
+/// per-transfer overhead that callers pass to reserve_path (it delays arrival, occupies nothing).
 class HostLinkModel {
  public:
   HostLinkModel(const std::string& chip_name, const HostLinkParams& p);

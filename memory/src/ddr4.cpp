@@ -1,0 +1,629 @@
+#include "infsim/memory/ddr4.hpp"
+
+#include <algorithm>
+
+#include "infsim/common/error.hpp"
+
+namespace infsim {
+
+namespace {
+using Time = Ddr4Timing::Time;
+Time mx(Time a, Time b) {
+  return a > b ? a : b;
+}
+}  // namespace
+
+const char* ddr4_cmd_name(Ddr4Cmd c) {
+  switch (c) {
+    case Ddr4Cmd::Act:
+      return "ACT";
+    case Ddr4Cmd::Pre:
+      return "PRE";
+    case Ddr4Cmd::Rd:
+      return "RD";
+    case Ddr4Cmd::Wr:
+      return "WR";
+    case Ddr4Cmd::PreAll:
+      return "PREA";
+    case Ddr4Cmd::Ref:
+      return "REF";
+  }
+  return "?";
+}
+
+// ---- Ddr4Timing ------------------------------------------------------------------------------
+
+Ddr4Timing::Ddr4Timing(const Ddr4Params& p) : p_(p) {
+  if (p.channels == 0 || p.ranks == 0 || p.bank_groups == 0 || p.banks_per_group == 0 ||
+      p.rows == 0 || p.bus_bytes == 0 || p.burst_length < 2 || p.burst_length % 2 != 0 ||
+      p.tck_ps == 0 || p.trefi == 0)
+    throw Error(
+        "DDR4: channels, ranks, bank groups, banks, rows, bus width, tCK and tREFI must be "
+        "> 0 and the burst length even");
+  if (p.row_bytes < p.line_bytes() || p.row_bytes % p.line_bytes() != 0)
+    throw Error("DDR4: row_bytes must be a multiple of bus_bytes x burst_length");
+  const std::size_t nr = static_cast<std::size_t>(p.channels) * p.ranks;
+  ranks_.resize(nr);
+  groups_.resize(nr * p.bank_groups);
+  banks_.resize(groups_.size() * p.banks_per_group);
+  chans_.resize(p.channels);
+  for (auto& r : ranks_) r.ref_due = p.trefi;
+  total_lines_ = p.capacity_bytes() / p.line_bytes();
+  const std::array<std::uint64_t, 7> radix{{p.line_bytes(), p.channels, p.bank_groups,
+                                            p.lines_per_row(), p.banks_per_group, p.ranks, p.rows}};
+  pow2_ = true;
+  for (std::size_t i = 0; i < radix.size(); ++i) {
+    if ((radix[i] & (radix[i] - 1)) != 0) pow2_ = false;
+    std::uint32_t b = 0;
+    while ((1ULL << b) < radix[i]) ++b;
+    shift_[i] = b;
+  }
+}
+
+std::size_t Ddr4Timing::rank_index(const Ddr4Addr& a) const {
+  return static_cast<std::size_t>(a.channel) * p_.ranks + a.rank;
+}
+std::size_t Ddr4Timing::group_index(const Ddr4Addr& a) const {
+  return rank_index(a) * p_.bank_groups + a.bank_group;
+}
+std::size_t Ddr4Timing::bank_index(const Ddr4Addr& a) const {
+  return group_index(a) * p_.banks_per_group + a.bank;
+}
+
+Ddr4Addr Ddr4Timing::decode(std::uint64_t addr) const {
+  Ddr4Addr a;
+  if (pow2_) {
+    std::uint64_t v = addr >> shift_[0];
+    auto take = [&v, this](std::size_t i) {
+      const auto f = static_cast<std::uint32_t>(v & ((1ULL << shift_[i]) - 1));
+      v >>= shift_[i];
+      return f;
+    };
+    a.channel = take(1);
+    a.bank_group = take(2);
+    a.column = take(3);
+    a.bank = take(4);
+    a.rank = take(5);
+    a.row = take(6);
+    return a;
+  }
+  std::uint64_t line = (addr / p_.line_bytes()) % total_lines_;
+  a.channel = static_cast<std::uint32_t>(line % p_.channels);
+  line /= p_.channels;
+  a.bank_group = static_cast<std::uint32_t>(line % p_.bank_groups);
+  line /= p_.bank_groups;
+  a.column = static_cast<std::uint32_t>(line % p_.lines_per_row());
+  line /= p_.lines_per_row();
+  a.bank = static_cast<std::uint32_t>(line % p_.banks_per_group);
+  line /= p_.banks_per_group;
+  a.rank = static_cast<std::uint32_t>(line % p_.ranks);
+  line /= p_.ranks;
+  a.row = static_cast<std::uint32_t>(line % p_.rows);
+  return a;
+}
+
+std::uint64_t Ddr4Timing::encode(const Ddr4Addr& a) const {
+  std::uint64_t line = a.row;
+  line = line * p_.ranks + a.rank;
+  line = line * p_.banks_per_group + a.bank;
+  line = line * p_.lines_per_row() + a.column;
+  line = line * p_.bank_groups + a.bank_group;
+  line = line * p_.channels + a.channel;
+  return line * p_.line_bytes();
+}
+
+Time Ddr4Timing::refresh_due(std::uint32_t channel, std::uint32_t rank) const {
+  return ranks_[static_cast<std::size_t>(channel) * p_.ranks + rank].ref_due;
+}
+
+void Ddr4Timing::count_row_result(RowResult r) {
+  if (r == RowResult::Hit) ++stats_.hits;
+  if (r == RowResult::Closed) ++stats_.closed;
+  if (r == RowResult::Conflict) ++stats_.conflicts;
+}
+
+bool Ddr4Timing::legal(Ddr4Cmd c, const Ddr4Addr& a) const {
+  const Bank& b = bank(a);
+  switch (c) {
+    case Ddr4Cmd::Act:
+      return !b.open;
+    case Ddr4Cmd::Pre:
+      return b.open;
+    case Ddr4Cmd::Rd:
+    case Ddr4Cmd::Wr:
+      return b.open && b.row == a.row;
+    case Ddr4Cmd::PreAll:
+      return true;
+    case Ddr4Cmd::Ref:
+      return ranks_[rank_index(a)].open_banks == 0;
+  }
+  return false;
+}
+
+Time Ddr4Timing::pre_earliest(const Bank& b) const {
+  return mx(mx(b.act + p_.tras, b.last_rd + p_.trtp),
+            b.last_wr + p_.cwl + p_.burst_cycles() + p_.twr);
+}
+
+Time Ddr4Timing::bus_earliest(const Ddr4Addr& a, std::uint32_t latency) const {
+  const Channel& ch = chans_[a.channel];
+  if (ch.bus_end == kNever) return kNever;
+  const Time gap = ch.bus_rank != a.rank ? static_cast<Time>(p_.trtrs) : 0;
+  return ch.bus_end + gap - latency;
+}
+
+Time Ddr4Timing::earliest(Ddr4Cmd c, const Ddr4Addr& a) const {
+  const Bank& b = bank(a);
+  const Group& g = groups_[group_index(a)];
+  const Rank& r = ranks_[rank_index(a)];
+  const Time wr_end = p_.cwl + p_.burst_cycles();  // WR command to the end of its data
+  Time t = 0;
+  switch (c) {
+    case Ddr4Cmd::Act:
+      t = mx(mx(b.act_ok, r.last_act + p_.trrd_s), mx(g.last_act + p_.trrd_l, r.faw[0] + p_.tfaw));
+      break;
+    case Ddr4Cmd::Pre:
+      t = pre_earliest(b);
+      break;
+    case Ddr4Cmd::Rd:
+      t = mx(mx(b.act + p_.trcd, r.last_rd + p_.tccd_s), g.last_rd + p_.tccd_l);
+      t = mx(t, mx(r.last_wr + wr_end + p_.twtr_s, g.last_wr + wr_end + p_.twtr_l));
+      t = mx(t, bus_earliest(a, p_.cl));
+      break;
+    case Ddr4Cmd::Wr:
+      t = mx(mx(b.act + p_.trcd, r.last_wr + p_.tccd_s), g.last_wr + p_.tccd_l);
+      // Read-to-write turnaround: the write's data starts 2 tCK after the read's data ends.
+      t = mx(t, chans_[a.channel].last_rd + p_.cl + p_.burst_cycles() + 2 - p_.cwl);
+      t = mx(t, bus_earliest(a, p_.cwl));
+      break;
+    case Ddr4Cmd::PreAll: {
+      const std::size_t first = rank_index(a) * p_.bank_groups * p_.banks_per_group;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
+           ++i)
+        if (banks_[first + i].open) t = mx(t, pre_earliest(banks_[first + i]));
+      break;
+    }
+    case Ddr4Cmd::Ref: {
+      const std::size_t first = rank_index(a) * p_.bank_groups * p_.banks_per_group;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
+           ++i)
+        t = mx(t, banks_[first + i].act_ok);
+      break;
+    }
+  }
+  return mx(t, 0);
+}
+
+bool Ddr4Timing::can_issue(Ddr4Cmd c, const Ddr4Addr& a, Time t) const {
+  return legal(c, a) && t >= earliest(c, a) && t > chans_[a.channel].last_cmd;
+}
+
+void Ddr4Timing::issue(Ddr4Cmd c, const Ddr4Addr& a, Time t) {
+  Bank& b = bank(a);
+  Group& g = groups_[group_index(a)];
+  Rank& r = ranks_[rank_index(a)];
+  Channel& ch = chans_[a.channel];
+  ch.last_cmd = mx(ch.last_cmd, t);
+  auto close = [&](Bank& bk) {
+    if (!bk.open) return;
+    bk.open = false;
+    bk.act_ok = mx(bk.act_ok, t + p_.trp);
+    --r.open_banks;
+    ++stats_.pres;
+  };
+  switch (c) {
+    case Ddr4Cmd::Act:
+      b.open = true;
+      b.row = a.row;
+      b.col_since_act = 0;
+      b.act = t;
+      b.act_ok = t + p_.trc;
+      g.last_act = t;
+      r.last_act = t;
+      r.faw = {{r.faw[1], r.faw[2], r.faw[3], t}};
+      ++r.open_banks;
+      ++stats_.acts;
+      break;
+    case Ddr4Cmd::Pre:
+      close(b);
+      break;
+    case Ddr4Cmd::PreAll: {
+      const std::size_t first = rank_index(a) * p_.bank_groups * p_.banks_per_group;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
+           ++i)
+        close(banks_[first + i]);
+      break;
+    }
+    case Ddr4Cmd::Rd:
+    case Ddr4Cmd::Wr: {
+      const bool rd = c == Ddr4Cmd::Rd;
+      (rd ? b.last_rd : b.last_wr) = t;
+      (rd ? g.last_rd : g.last_wr) = t;
+      (rd ? r.last_rd : r.last_wr) = t;
+      if (rd) ch.last_rd = t;
+      ch.bus_end = rd ? read_done(t) : write_done(t);
+      ch.bus_rank = a.rank;
+      ch.last_col = t;
+      ++b.col_since_act;
+      ++(rd ? stats_.reads : stats_.writes);
+      break;
+    }
+    case Ddr4Cmd::Ref: {
+      const std::size_t first = rank_index(a) * p_.bank_groups * p_.banks_per_group;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
+           ++i)
+        banks_[first + i].act_ok = mx(banks_[first + i].act_ok, t + p_.trfc);
+      r.ref_due += p_.trefi;
+      ++stats_.refreshes;
+      break;
+    }
+  }
+}
+
+void Ddr4Timing::refresh_until(std::uint32_t channel, std::uint32_t rank, Time t, Time min_issue) {
+  Ddr4Addr a;
+  a.channel = channel;
+  a.rank = rank;
+  Rank& r = ranks_[rank_index(a)];
+  while (r.ref_due <= t) {
+    // An idle rank (every bank closed and ready) refreshes exactly at each due time: skip all but
+    // the last of a long idle stretch at once.
+    if (r.open_banks == 0 && p_.trfc <= p_.trefi && earliest(Ddr4Cmd::Ref, a) <= r.ref_due &&
+        min_issue <= r.ref_due) {
+      const Time extra = (t - r.ref_due) / p_.trefi;  // refreshes before the last one
+      if (extra > 0) {
+        const Time last_skipped = r.ref_due + (extra - 1) * p_.trefi;
+        const std::size_t first = rank_index(a) * p_.bank_groups * p_.banks_per_group;
+        for (std::size_t i = 0; i < static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
+             ++i)
+          banks_[first + i].act_ok = mx(banks_[first + i].act_ok, last_skipped + p_.trfc);
+        r.ref_due += extra * p_.trefi;
+        stats_.refreshes += static_cast<std::uint64_t>(extra);
+      }
+    }
+    Time next = mx(r.ref_due, min_issue);
+    if (r.open_banks > 0) {
+      const Time pa = mx(next, earliest(Ddr4Cmd::PreAll, a));
+      issue(Ddr4Cmd::PreAll, a, pa);
+      next = pa + 1;
+    }
+    const Time ref = mx(next, earliest(Ddr4Cmd::Ref, a));
+    issue(Ddr4Cmd::Ref, a, ref);
+    min_issue = ref + 1;
+  }
+}
+
+// ---- Ddr4Controller --------------------------------------------------------------------------
+
+Ddr4Controller::Ddr4Controller(const Ddr4Params& p) : t_(p), q_(p.channels) {
+  if (p.read_queue == 0 || p.write_queue == 0)
+    throw Error("DDR4: read and write queues need at least one entry");
+}
+
+void Ddr4Controller::submit(const Ddr4Request& r) {
+  auto& pend = q_[t_.decode(r.addr).channel].pending;
+  // Keep arrival order (stable for equal arrivals).
+  auto it = pend.end();
+  while (it != pend.begin() && std::prev(it)->arrival > r.arrival) --it;
+  pend.insert(it, r);
+}
+
+Ddr4Controller::Decision Ddr4Controller::decide(std::uint32_t ch) {
+  ChannelQ& q = q_[ch];
+  const Ddr4Params& p = t_.params();
+  Decision d;
+  if (q.rq.empty() && q.wq.empty()) {
+    if (q.pending.empty()) return d;
+    d.action = Action::Admit;
+    d.time = q.pending.front().arrival;
+    return d;
+  }
+  // Write drain: switch to writes at the high watermark (or when no read waits); back to reads
+  // at the low watermark when reads wait, or when the writes are gone.
+  if (!q.draining) {
+    if (q.wq.size() >= p.write_high || (q.rq.empty() && !q.wq.empty())) q.draining = true;
+  } else if (q.wq.empty() || (q.wq.size() <= p.write_low && !q.rq.empty())) {
+    q.draining = false;
+  }
+  const std::vector<Entry>& act = q.draining ? q.wq : q.rq;
+  const Time min_issue = mx(t_.last_command(ch) + 1, 0);
+  // Per bank of the channel (active queue only): does some request hit the open row, and the
+  // oldest request that needs another row.
+  const std::size_t nb = static_cast<std::size_t>(p.ranks) * p.bank_groups * p.banks_per_group;
+  thread_local std::vector<std::uint8_t> has_hit;
+  thread_local std::vector<std::uint64_t> oldest_conflict;
+  has_hit.assign(nb, 0);
+  oldest_conflict.assign(nb, UINT64_MAX);
+  auto local = [&](const Ddr4Addr& a) {
+    return (static_cast<std::size_t>(a.rank) * p.bank_groups + a.bank_group) * p.banks_per_group +
+           a.bank;
+  };
+  for (const Entry& e : act) {
+    if (!t_.is_open(e.a)) continue;
+    if (t_.open_row(e.a) == e.a.row)
+      has_hit[local(e.a)] = 1;
+    else
+      oldest_conflict[local(e.a)] = std::min(oldest_conflict[local(e.a)], e.seq);
+  }
+  bool found = false, best_col = false;
+  std::uint64_t best_seq = 0;
+  for (std::size_t i = 0; i < act.size(); ++i) {
+    const Entry& e = act[i];
+    const std::size_t bi = local(e.a);
+    const bool capped = t_.hits_since_act(e.a) >= p.row_hit_cap;
+    Ddr4Cmd c;
+    bool col = false;
+    if (t_.is_open(e.a) && t_.open_row(e.a) == e.a.row) {
+      if (capped && oldest_conflict[bi] < e.seq) continue;  // an older miss may close the row
+      c = e.req.write ? Ddr4Cmd::Wr : Ddr4Cmd::Rd;
+      col = true;
+    } else if (t_.is_open(e.a)) {
+      if (has_hit[bi] && !capped) continue;  // keep the row open while requests still hit it
+      c = Ddr4Cmd::Pre;
+    } else {
+      c = Ddr4Cmd::Act;
+    }
+    const Time tt = mx(mx(t_.earliest(c, e.a), e.enq), min_issue);
+    if (!found || tt < d.time ||
+        (tt == d.time && ((col && !best_col) || (col == best_col && e.seq < best_seq)))) {
+      found = true;
+      d.time = tt;
+      d.index = i;
+      d.cmd = c;
+      best_col = col;
+      best_seq = e.seq;
+    }
+  }
+  if (!found) throw Error("DDR4 controller: no schedulable command (internal error)");
+  d.action = Action::Issue;
+  if (!q.pending.empty()) {
+    const Ddr4Request& f = q.pending.front();
+    const std::size_t size = f.write ? q.wq.size() : q.rq.size();
+    const std::size_t cap = f.write ? p.write_queue : p.read_queue;
+    if (size < cap && f.arrival <= d.time) {
+      d.action = Action::Admit;
+      d.time = f.arrival;
+      return d;
+    }
+  }
+  for (std::uint32_t r = 0; r < p.ranks; ++r) {
+    if (t_.refresh_due(ch, r) <= d.time) {
+      d.action = Action::Refresh;
+      d.rank = r;
+      d.time = t_.refresh_due(ch, r);
+      return d;
+    }
+  }
+  return d;
+}
+
+bool Ddr4Controller::step_channel(std::uint32_t ch, const Decision& d, Ddr4Completion* out) {
+  ChannelQ& q = q_[ch];
+  const Ddr4Params& p = t_.params();
+  switch (d.action) {
+    case Action::Idle:
+      return false;
+    case Action::Admit: {
+      const Ddr4Request r = q.pending.front();
+      q.pending.pop_front();
+      Entry e;
+      e.req = r;
+      e.a = t_.decode(r.addr);
+      e.enq = mx(r.arrival, r.write ? q.wq_free : q.rq_free);
+      e.seq = seq_++;
+      (r.write ? q.wq : q.rq).push_back(e);
+      return false;
+    }
+    case Action::Refresh:
+      t_.refresh_until(ch, d.rank, d.time, mx(t_.last_command(ch) + 1, 0));
+      return false;
+    case Action::Issue:
+      break;
+  }
+  std::vector<Entry>& act = q.draining ? q.wq : q.rq;
+  Entry& e = act[d.index];
+  t_.issue(d.cmd, e.a, d.time);
+  if (d.cmd == Ddr4Cmd::Pre) {
+    e.did_pre = true;
+    return false;
+  }
+  if (d.cmd == Ddr4Cmd::Act) {
+    e.did_act = true;
+    return false;
+  }
+  const RowResult res =
+      e.did_pre ? RowResult::Conflict : (e.did_act ? RowResult::Closed : RowResult::Hit);
+  t_.count_row_result(res);
+  Ddr4Completion c;
+  c.id = e.req.id;
+  c.source = e.req.source;
+  c.write = e.req.write;
+  c.result = res;
+  c.arrival = e.req.arrival;
+  c.column = d.time;
+  c.done = e.req.write ? t_.write_done(d.time) : t_.read_done(d.time);
+  const std::size_t cap = e.req.write ? p.write_queue : p.read_queue;
+  if (act.size() >= cap) (e.req.write ? q.wq_free : q.rq_free) = d.time;
+  act.erase(act.begin() + static_cast<std::ptrdiff_t>(d.index));
+  done_.push_back(c);
+  if (out) *out = c;
+  return true;
+}
+
+bool Ddr4Controller::step(Ddr4Completion* out, bool* completed) {
+  // Advance the channel whose next action comes first, so that requests a caller submits in
+  // reaction to a completion are never in another channel's past.
+  bool any = false;
+  std::uint32_t best = 0;
+  Decision bd;
+  for (std::uint32_t ch = 0; ch < q_.size(); ++ch) {
+    const Decision d = decide(ch);
+    if (d.action == Action::Idle) continue;
+    if (!any || d.time < bd.time) {
+      any = true;
+      best = ch;
+      bd = d;
+    }
+  }
+  if (completed) *completed = false;
+  if (!any) return false;
+  const bool c = step_channel(best, bd, out);
+  if (completed) *completed = c;
+  return true;
+}
+
+void Ddr4Controller::run() {
+  for (std::uint32_t ch = 0; ch < q_.size(); ++ch) {
+    while (true) {
+      const Decision d = decide(ch);
+      if (d.action == Action::Idle) break;
+      step_channel(ch, d, nullptr);
+    }
+  }
+}
+
+// ---- Ddr4Dram --------------------------------------------------------------------------------
+
+Ddr4Dram::Ddr4Dram(std::string name, const Ddr4Params& p)
+    : Resource(std::move(name)),
+      timing_(p),
+      frontend_(ns_to_ps(p.frontend_latency_ns)),
+      ring_(std::max<std::uint32_t>(p.read_queue, 1)) {}
+
+Ps Ddr4Dram::ready_at() const {
+  Time t = 0;
+  for (std::uint32_t c = 0; c < timing_.params().channels; ++c) t = mx(t, timing_.last_column(c));
+  return static_cast<Ps>(t) * timing_.params().tck_ps;
+}
+
+Ps Ddr4Dram::occupy(Ps start, Bytes bytes) {
+  stats_.bytes += bytes;
+  stats_.transfers += 1;
+  if (bytes == 0) return 0;
+  const Ddr4Params& p = timing_.params();
+  const std::uint64_t lines = ceil_div(bytes, p.line_bytes());
+  const std::uint64_t span = lines * p.line_bytes();
+  const std::uint64_t cap = p.capacity_bytes();
+  // Rotating allocator: each transfer gets the next free stretch of the address space, so a
+  // transfer is one sequential stream and consecutive transfers do not reuse rows.
+  if (span >= cap || next_addr_ + span > cap) next_addr_ = 0;
+  const std::uint64_t base = next_addr_;
+  next_addr_ += span;
+  const auto start_ck = static_cast<std::int64_t>(ceil_div(start, p.tck_ps));
+  const std::int64_t end = stream_read(base, lines, start_ck);
+  const Ps end_ps = static_cast<Ps>(end) * p.tck_ps;
+  // Utilization counts data-bus time: lines x burst over the channels.
+  stats_.busy_ps += ceil_div(lines * p.burst_cycles() * p.tck_ps, p.channels);
+  return end_ps - start;
+}
+
+std::int64_t Ddr4Dram::stream_read(std::uint64_t addr, std::uint64_t lines, std::int64_t start,
+                                   bool closed_form) {
+  const Ddr4Params& p = timing_.params();
+  const std::uint64_t first = addr / p.line_bytes();
+  std::int64_t end = start;
+  for (std::uint32_t k = 0; k < p.channels && k < lines; ++k) {
+    // Global lines first+k, first+k+C, ... all live on one channel.
+    const std::uint64_t count = (lines - k + p.channels - 1) / p.channels;
+    const auto ch = static_cast<std::uint32_t>((first + k) % p.channels);
+    end = std::max(end, stream_channel(ch, first + k, count, start, closed_form));
+  }
+  return end;
+}
+
+std::int64_t Ddr4Dram::stream_channel(std::uint32_t ch, std::uint64_t first_line,
+                                      std::uint64_t count, std::int64_t start, bool closed_form) {
+  const Ddr4Params& p = timing_.params();
+  const std::uint64_t q = ring_.size();
+  const std::uint32_t tb = p.burst_cycles();
+  const std::uint32_t nbg = p.bank_groups;
+  // A run of row hits issues one read every burst exactly when neither tCCD_S nor tCCD_L (for
+  // the bank group that comes round every nbg lines) can bind.
+  const bool closed_ok = closed_form && p.tccd_s <= tb && p.tccd_l <= nbg * tb;
+  std::int64_t prev = Ddr4Timing::kNever;  // this channel's previous read in this transfer
+  std::int64_t end = start;
+  std::uint64_t i = 0;
+  auto enter = [&](std::uint64_t k) {
+    return k >= q ? std::max(start, ring_[(k - q) % q]) : start;
+  };
+  while (i < count) {
+    const std::uint64_t line = first_line + i * p.channels;
+    const Ddr4Addr a = timing_.decode(line * p.line_bytes());
+    const std::int64_t due = timing_.refresh_due(ch, a.rank);
+    if (closed_ok && prev != Ddr4Timing::kNever && enter(i) <= prev + tb) {
+      // Closed form: every bank of this row band already serves the row and has been read since
+      // its ACT, no write is pending, and no refresh falls due before the last read.
+      const std::uint64_t band_pos = a.bank_group + static_cast<std::uint64_t>(nbg) * a.column;
+      const std::uint64_t band_left =
+          static_cast<std::uint64_t>(nbg) * p.lines_per_row() - band_pos;
+      std::uint64_t m = std::min(band_left, count - i);
+      const std::int64_t room = (due - 1 - prev) / tb;
+      m = std::min<std::uint64_t>(m, room > 0 ? static_cast<std::uint64_t>(room) : 0);
+      bool ok = m > nbg;
+      // Bank group (a.bank_group + j) mod nbg first comes at read j + 1 of the run.
+      for (std::uint32_t j = 0; ok && j < nbg; ++j) {
+        Ddr4Addr b = a;
+        b.bank_group = (a.bank_group + j) % nbg;
+        ok = timing_.is_open(b) && timing_.open_row(b) == a.row && timing_.hits_since_act(b) > 0 &&
+             timing_.earliest(Ddr4Cmd::Rd, b) <= prev + static_cast<std::int64_t>(tb * (j + 1));
+      }
+      if (ok) {
+        // Reads at prev + tb·k, k = 1..m. Only the last nbg touch state that can still bind.
+        const std::uint64_t tail = std::min<std::uint64_t>(m, nbg);
+        timing_.count_hit_reads(m - tail);
+        for (std::uint64_t k = m - tail; k < m; ++k) {
+          const std::uint64_t ln = first_line + (i + k) * p.channels;
+          const std::int64_t t = prev + static_cast<std::int64_t>(tb * (k + 1));
+          timing_.issue(Ddr4Cmd::Rd, timing_.decode(ln * p.line_bytes()), t);
+          timing_.count_row_result(RowResult::Hit);
+        }
+        for (std::uint64_t k = (m > q ? m - q : 0); k < m; ++k)
+          ring_[(i + k) % q] = prev + static_cast<std::int64_t>(tb * (k + 1));
+        prev += static_cast<std::int64_t>(tb * m);
+        ++runs_;
+        end = std::max(end, timing_.read_done(prev));
+        i += m;
+        continue;
+      }
+    }
+    // One line: PRE (conflict) and ACT as early as the bank and the look-ahead allow, then RD.
+    ++stepped_;
+    const std::int64_t in = enter(i);
+    RowResult res = RowResult::Hit;
+    bool again = false;
+    if (!(timing_.is_open(a) && timing_.open_row(a) == a.row)) {
+      if (timing_.is_open(a)) {
+        const std::int64_t tp = std::max(in, timing_.earliest(Ddr4Cmd::Pre, a));
+        if (tp >= due) {
+          timing_.refresh_until(ch, a.rank, tp);
+          continue;
+        }
+        timing_.issue(Ddr4Cmd::Pre, a, tp);
+        res = RowResult::Conflict;
+      } else {
+        res = RowResult::Closed;
+      }
+      const std::int64_t ta = std::max(in, timing_.earliest(Ddr4Cmd::Act, a));
+      if (ta >= due) {
+        timing_.refresh_until(ch, a.rank, ta);
+        continue;
+      }
+      timing_.issue(Ddr4Cmd::Act, a, ta);
+    }
+    const std::int64_t tr = std::max(in, timing_.earliest(Ddr4Cmd::Rd, a));
+    if (tr >= due) {
+      timing_.refresh_until(ch, a.rank, tr);
+      again = true;
+    }
+    if (again) continue;  // the refresh closed the bank: this line starts over
+    timing_.issue(Ddr4Cmd::Rd, a, tr);
+    timing_.count_row_result(res);
+    ring_[i % q] = tr;
+    prev = tr;
+    end = std::max(end, timing_.read_done(tr));
+    ++i;
+  }
+  return end;
+}
+
+}  // namespace infsim

@@ -1,0 +1,47 @@
+// `infsim microbench tensor`: one GEMM on one core's TensorEngine, on the pure timing model
+// (tensor_gemm_timing with the core's PSUM capacity; docs/TIMING.md, "TensorEngine").
+#include <cstdint>
+#include <string>
+
+#include "infsim/common/error.hpp"
+#include "infsim/cores/engine_timing.hpp"
+#include "infsim/microbench.hpp"
+
+namespace infsim {
+
+TensorBenchResult microbench_tensor(const SystemConfig& cfg, std::int64_t m, std::int64_t n,
+                                    std::int64_t k) {
+  if (m < 1 || n < 1 || k < 1)
+    throw Error(
+        "microbench tensor: --m, --n and --k must be at least 1 (got m = " + std::to_string(m) +
+        ", n = " + std::to_string(n) + ", k = " + std::to_string(k) + ")");
+  validate(cfg);
+  const TensorTiming t = tensor_gemm_timing(cfg.core, GemmShape{m, k, n, 1}, 1);
+  TensorBenchResult r;
+  r.m = m;
+  r.n = n;
+  r.k = k;
+  r.rows = cfg.core.tensor.rows;
+  r.cols = cfg.core.tensor.cols;
+  r.cycles = t.cycles;
+  r.folds = t.folds;
+  r.macs = t.macs;
+  r.utilization = t.utilization();
+  r.time_us = static_cast<double>(t.cycles * cfg.core_period_ps()) / static_cast<double>(kPsPerUs);
+  return r;
+}
+
+nlohmann::json to_json(const TensorBenchResult& r) {
+  return {{"m", r.m},
+          {"n", r.n},
+          {"k", r.k},
+          {"rows", r.rows},
+          {"cols", r.cols},
+          {"cycles", r.cycles},
+          {"folds", r.folds},
+          {"macs", r.macs},
+          {"utilization", r.utilization},
+          {"time_us", r.time_us}};
+}
+
+}  // namespace infsim
