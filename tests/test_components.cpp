@@ -3,8 +3,11 @@
 #include <memory>
 #include <vector>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include "infsim/cores/neuron_core.hpp"
 #include "infsim/interconnect/modules.hpp"
+#include "infsim/memory/dram_controller.hpp"
+#include "infsim/memory/tlm_memory_port.hpp"
 #include "kernel_context.hpp"
 
 using namespace infsim;
@@ -120,4 +123,91 @@ TEST_CASE("TransferScheduler delivers each transfer at its arrival time", "[comp
   CHECK(rx.done[1] == std::make_pair(std::uint64_t{1}, Ps{1'001'000}));
   CHECK(rx.done[2] == std::make_pair(std::uint64_t{2}, Ps{1'501'020}));
   CHECK(xfer.started() == 3);
+}
+
+namespace {
+/// A user's own TLM-2.0 memory: a fixed 1 µs per access, no queueing.
+struct FixedLatencyMemory : sc_core::sc_module {
+  tlm_utils::simple_target_socket<FixedLatencyMemory> socket;
+  explicit FixedLatencyMemory(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {
+    socket.register_b_transport(this, &FixedLatencyMemory::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
+    delay += sc_core::sc_time(1, sc_core::SC_US);
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+}  // namespace
+
+TEST_CASE("the DRAM controller through TLM-2.0 times like the direct path", "[component][tlm]") {
+  KernelContext kernel;
+  DramParams p;  // simple model: 50 GiB/s over 4 channels, 100 ns
+  p.model = DramModelKind::Simple;
+  DramController direct("direct", p);
+  DramController via_tlm("via_tlm", p);
+  TlmMemoryPort port("port", gib_per_s_to_bytes(50), 1ULL << 30);
+  port.socket.bind(via_tlm.socket);
+  std::vector<TransferTiming> a, b;
+  At go("go", 0, [&] {
+    for (int i = 0; i < 2; ++i) {
+      a.push_back(reserve_path({&direct.model()}, 0, 4096));
+      b.push_back(reserve_path({&port.resource()}, 0, 4096));
+    }
+  });
+  kernel.run();
+  // 4096 B = 1024 per channel: ⌈1024e12 / 13,421,772,800⌉ = 76,294 ps busy, + 100,000 latency.
+  // The second transfer waits for the first: 76,294 + 100,000 + 76,294 = 252,588 ps.
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].arrival == 176'294);
+  CHECK(a[1].arrival == 252'588);
+  CHECK(b[0].arrival == a[0].arrival);
+  CHECK(b[1].arrival == a[1].arrival);
+  CHECK(port.resource().stats().bytes == 8192);
+  CHECK(via_tlm.model().stats().bytes == 8192);
+}
+
+TEST_CASE("a user's TLM-2.0 memory takes the DRAM's place on a path", "[component][tlm]") {
+  KernelContext kernel;
+  FixedLatencyMemory mem("mem");
+  TlmMemoryPort port("port", 1'000'000'000, 1ULL << 20);
+  port.socket.bind(mem.socket);
+  Pipe fabric("fabric", 1'000'000'000, 5'000);  // 1 GB/s, 5 ns
+  TransferTiming t;
+  At go("go", 10'000, [&] { t = reserve_path({&port.resource(), &fabric}, 10'000, 100); });
+  kernel.run();
+  // start 10,000; latency 0 + 5,000; slowest of (1,000,000 memory, 100,000 fabric).
+  CHECK(t.arrival == 10'000 + 5'000 + 1'000'000);
+}
+
+TEST_CASE("the DRAM controller refuses bad TLM-2.0 transactions", "[component][tlm]") {
+  KernelContext kernel;
+  DramParams p;
+  p.capacity_gib = 1.0;
+  DramController dram("dram", p);
+  struct Initiator : sc_core::sc_module {
+    tlm_utils::simple_initiator_socket<Initiator> socket;
+    explicit Initiator(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {}
+  } cpu("cpu");
+  cpu.socket.bind(dram.socket);
+  tlm::tlm_response_status past_end{}, ignore{}, ok{};
+  At go("go", 0, [&] {
+    tlm::tlm_generic_payload t;
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(kGiB - 64);
+    t.set_data_length(128);  // runs past the 1 GiB capacity
+    cpu.socket->b_transport(t, d);
+    past_end = t.get_response_status();
+    t.set_command(tlm::TLM_IGNORE_COMMAND);
+    t.set_address(0);
+    cpu.socket->b_transport(t, d);
+    ignore = t.get_response_status();
+    t.set_command(tlm::TLM_WRITE_COMMAND);
+    cpu.socket->b_transport(t, d);
+    ok = t.get_response_status();
+  });
+  kernel.run();
+  CHECK(past_end == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  CHECK(ignore == tlm::TLM_COMMAND_ERROR_RESPONSE);
+  CHECK(ok == tlm::TLM_OK_RESPONSE);
 }

@@ -1,5 +1,6 @@
 // End-to-end runs: exact timing of one request, determinism and kernel isolation, and relations
 // between hardware parameters and results that must hold.
+#include <tlm_utils/simple_target_socket.h>
 #include <catch2/catch.hpp>
 #include <systemc>
 
@@ -28,23 +29,30 @@ Workload requests(std::uint64_t n, std::int64_t warmup = 0) {
 }  // namespace
 
 TEST_CASE("one request through one stage: exact latency", "[simulate][exact]") {
-  const SystemConfig cfg = preset("inf1.xlarge");
+  SystemConfig cfg = preset("inf1.xlarge");
+  apply_override(cfg, "dram.model=simple");  // the path sums below are the simple model's
   Workload w = requests(1);
   const Report r = simulate(cfg, tiny(), CompileOptions{1, 1}, w);
   // inf1.xlarge defaults: PCIe Gen4 ×8 = 15,753,846,154 B/s, 1000 ns latency, 2000 ns overhead;
   // DRAM 50 GiB/s over 4 channels (13,421,772,800 B/s each), 100 ns; fabric ports 64 GiB/s with
-  // 20 ns on each egress port. Serialization of 128 B: PCIe ⌈128e12/15.75e9⌉ = 8125 ps, a DRAM
-  // channel's 32 B ⌈32e12/13.42e9⌉ = 2385 ps, a fabric port ⌈128e12/(64·2^30)⌉ = 1863 ps.
+  // 20 ns on each egress port; the core's State Buffer port 512 B/cycle (0.5 B/ps) and a DMA
+  // queue of 64 GiB/s with 64 cycles (65,536 ps) per 64 KiB descriptor. Serialization of 128 B:
+  // PCIe ⌈128e12/15.75e9⌉ = 8125 ps, a DRAM channel's 32 B ⌈32e12/13.42e9⌉ = 2385 ps, a fabric
+  // port ⌈128e12/(64·2^30)⌉ = 1863 ps, the State Buffer port 128 · 1024 / 512 = 256 ps, a DMA
+  // queue 1 descriptor · 65,536 + 1863 = 67,399 ps.
   //  host→DRAM  [pcie, fabric host out, fabric dram in, dram]:
   //             1,000,000 + 20,000 + 100,000 + max(8125, 1863, 2385) + 2,000,000 → 3,128,125 ps
-  //  DRAM→core  [dram, fabric dram out, fabric core in]: + 120,000 + 2385        → 3,250,510 ps
-  //  compute    1 fold: 128 + 1 + 128 + 64 − 2 = 319 cycles × 1024 ps = 326,656 → 3,577,166 ps
-  //  core→DRAM  [fabric core out, fabric dram in, dram]: + 120,000 + 2385        → 3,699,551 ps
+  //  DRAM→core  [dram, fabric dram out, fabric core in, SBUF port, DMA queue]:
+  //             + 120,000 + max(2385, 1863, 256, 67,399)                        → 3,315,524 ps
+  //  compute    1 fold: 128 + 1 + 128 + 64 − 2 = 319 cycles × 1024 ps = 326,656 → 3,642,180 ps
+  //             (operand reads 128 + 8192 B = 16,640 ps of the port: no stretch)
+  //  core→DRAM  [DMA queue, SBUF port, fabric core out, fabric dram in, dram]:
+  //             + 120,000 + 67,399                                              → 3,829,579 ps
   //  DRAM→host  [dram, fabric dram out, fabric host in, pcie]:
-  //             + 1,120,000 + 8125 + 2,000,000                                   → 6,827,676 ps
-  CHECK(r.latency_ms.max == Approx(6.827676e-3).epsilon(1e-12));
+  //             + 1,120,000 + 8125 + 2,000,000                                   → 6,957,704 ps
+  CHECK(r.latency_ms.max == Approx(6.957704e-3).epsilon(1e-12));
   CHECK(r.latency_ms.min == r.latency_ms.max);
-  CHECK(r.simulated_time_s == Approx(6.827676e-6).epsilon(1e-12));
+  CHECK(r.simulated_time_s == Approx(6.957704e-6).epsilon(1e-12));
   CHECK(r.stages.at(0).service_us == Approx(0.326656));
   CHECK(r.drams.at(0).bytes == 4 * 128);  // in: write + read; out: write + read
   CHECK(r.host_links.at(0).bytes == 128);
@@ -52,7 +60,9 @@ TEST_CASE("one request through one stage: exact latency", "[simulate][exact]") {
 }
 
 TEST_CASE("a lone request sees the unloaded latency, a busy pipeline queues", "[simulate]") {
-  const SystemConfig cfg = preset("inf1.6xlarge");
+  // Equal latencies need a DRAM without state (DDR4 rows and refresh vary them by ~0.03%).
+  SystemConfig cfg = preset("inf1.6xlarge");
+  apply_override(cfg, "dram.model=simple");
   const Graph g = build_model("resnet50");
   const Plan plan = compile(g, cfg, CompileOptions{16, 1});
   const Report one = simulate(cfg, g, plan, requests(1));
@@ -217,4 +227,45 @@ TEST_CASE("a report carries the figures scripts rely on", "[simulate][report]") 
   CHECK(j["links"].size() == 6);
   const std::string text = format_text(r);
   CHECK_THAT(text, Contains("throughput") && Contains("p99") && Contains("bottleneck"));
+}
+
+namespace {
+/// A user's TLM-2.0 memory: every access takes exactly 1 ms, whatever its size.
+struct SlowMemory : sc_core::sc_module {
+  tlm_utils::simple_target_socket<SlowMemory> socket;
+  std::uint64_t accesses = 0;
+  explicit SlowMemory(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {
+    socket.register_b_transport(this, &SlowMemory::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
+    ++accesses;
+    delay += sc_core::sc_time(1, sc_core::SC_MS);
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+}  // namespace
+
+TEST_CASE("a user's TLM-2.0 memory replaces the DRAM on every path", "[simulate][tlm]") {
+  SystemConfig cfg = preset("inf1.xlarge");
+  apply_override(cfg, "dram.model=simple");
+  const Report ours = simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1));
+  SimHooks hooks;
+  std::vector<SlowMemory*> made;
+  hooks.external_dram = [&](std::uint32_t chip, tlm::tlm_target_socket<>*& socket) {
+    auto* m = new SlowMemory(("slow" + std::to_string(chip)).c_str());
+    made.push_back(m);
+    socket = &m->socket;
+    return m;
+  };
+  const Report theirs = simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1), hooks);
+  // One request crosses DRAM four times (host write, read to the core, result write, read to
+  // the host); each access now takes 1 ms instead of about 100 ns.
+  CHECK(theirs.latency_ms.max > ours.latency_ms.max + 4.0 - 0.01);
+  CHECK(theirs.latency_ms.max < ours.latency_ms.max + 4.0 + 0.01);
+  CHECK(made.size() == 1);
+  CHECK(theirs.drams.at(0).transfers == 4);
+  SimHooks broken;
+  broken.external_dram = [](std::uint32_t, tlm::tlm_target_socket<>*&) { return nullptr; };
+  CHECK_THROWS_WITH(simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1), broken),
+                    Contains("must return a module"));
 }

@@ -75,8 +75,9 @@ void NeuronCore::step() {
     queue_.pop_front();
     computing_ = true;
     const Ps duration = program_.duration() * period_;
-    done_at_ = t + duration;
-    stats_.busy_ps += duration;
+    done_at_ = sbuf_ != nullptr ? sbuf_->engine_reads(t, program_.sram_read_bytes, duration)
+                                : t + duration;
+    stats_.busy_ps += done_at_ - t;
     stats_.tensor_cycles += program_.tensor;
     stats_.vector_cycles += program_.vector;
     stats_.scalar_cycles += program_.scalar;

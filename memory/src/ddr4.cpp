@@ -60,17 +60,11 @@ Ddr4Timing::Ddr4Timing(const Ddr4Params& p) : p_(p) {
   }
 }
 
-std::size_t Ddr4Timing::rank_index(const Ddr4Addr& a) const {
-  return static_cast<std::size_t>(a.channel) * p_.ranks + a.rank;
-}
-std::size_t Ddr4Timing::group_index(const Ddr4Addr& a) const {
-  return rank_index(a) * p_.bank_groups + a.bank_group;
-}
-std::size_t Ddr4Timing::bank_index(const Ddr4Addr& a) const {
-  return group_index(a) * p_.banks_per_group + a.bank;
+Ddr4Addr Ddr4Timing::decode(std::uint64_t addr) const {
+  return decode_(addr);
 }
 
-Ddr4Addr Ddr4Timing::decode(std::uint64_t addr) const {
+inline Ddr4Addr Ddr4Timing::decode_(std::uint64_t addr) const {
   Ddr4Addr a;
   if (pow2_) {
     std::uint64_t v = addr >> shift_[0];
@@ -112,16 +106,6 @@ std::uint64_t Ddr4Timing::encode(const Ddr4Addr& a) const {
   return line * p_.line_bytes();
 }
 
-Time Ddr4Timing::refresh_due(std::uint32_t channel, std::uint32_t rank) const {
-  return ranks_[static_cast<std::size_t>(channel) * p_.ranks + rank].ref_due;
-}
-
-void Ddr4Timing::count_row_result(RowResult r) {
-  if (r == RowResult::Hit) ++stats_.hits;
-  if (r == RowResult::Closed) ++stats_.closed;
-  if (r == RowResult::Conflict) ++stats_.conflicts;
-}
-
 bool Ddr4Timing::legal(Ddr4Cmd c, const Ddr4Addr& a) const {
   const Bank& b = bank(a);
   switch (c) {
@@ -140,12 +124,12 @@ bool Ddr4Timing::legal(Ddr4Cmd c, const Ddr4Addr& a) const {
   return false;
 }
 
-Time Ddr4Timing::pre_earliest(const Bank& b) const {
+inline Time Ddr4Timing::pre_earliest(const Bank& b) const {
   return mx(mx(b.act + p_.tras, b.last_rd + p_.trtp),
             b.last_wr + p_.cwl + p_.burst_cycles() + p_.twr);
 }
 
-Time Ddr4Timing::bus_earliest(const Ddr4Addr& a, std::uint32_t latency) const {
+inline Time Ddr4Timing::bus_earliest(const Ddr4Addr& a, std::uint32_t latency) const {
   const Channel& ch = chans_[a.channel];
   if (ch.bus_end == kNever) return kNever;
   const Time gap = ch.bus_rank != a.rank ? static_cast<Time>(p_.trtrs) : 0;
@@ -153,6 +137,10 @@ Time Ddr4Timing::bus_earliest(const Ddr4Addr& a, std::uint32_t latency) const {
 }
 
 Time Ddr4Timing::earliest(Ddr4Cmd c, const Ddr4Addr& a) const {
+  return earliest_(c, a);
+}
+
+inline Time Ddr4Timing::earliest_(Ddr4Cmd c, const Ddr4Addr& a) const {
   const Bank& b = bank(a);
   const Group& g = groups_[group_index(a)];
   const Rank& r = ranks_[rank_index(a)];
@@ -199,6 +187,10 @@ bool Ddr4Timing::can_issue(Ddr4Cmd c, const Ddr4Addr& a, Time t) const {
 }
 
 void Ddr4Timing::issue(Ddr4Cmd c, const Ddr4Addr& a, Time t) {
+  issue_(c, a, t);
+}
+
+inline void Ddr4Timing::issue_(Ddr4Cmd c, const Ddr4Addr& a, Time t) {
   Bank& b = bank(a);
   Group& g = groups_[group_index(a)];
   Rank& r = ranks_[rank_index(a)];
@@ -268,7 +260,7 @@ void Ddr4Timing::refresh_until(std::uint32_t channel, std::uint32_t rank, Time t
   while (r.ref_due <= t) {
     // An idle rank (every bank closed and ready) refreshes exactly at each due time: skip all but
     // the last of a long idle stretch at once.
-    if (r.open_banks == 0 && p_.trfc <= p_.trefi && earliest(Ddr4Cmd::Ref, a) <= r.ref_due &&
+    if (r.open_banks == 0 && p_.trfc <= p_.trefi && earliest_(Ddr4Cmd::Ref, a) <= r.ref_due &&
         min_issue <= r.ref_due) {
       const Time extra = (t - r.ref_due) / p_.trefi;  // refreshes before the last one
       if (extra > 0) {
@@ -283,12 +275,12 @@ void Ddr4Timing::refresh_until(std::uint32_t channel, std::uint32_t rank, Time t
     }
     Time next = mx(r.ref_due, min_issue);
     if (r.open_banks > 0) {
-      const Time pa = mx(next, earliest(Ddr4Cmd::PreAll, a));
-      issue(Ddr4Cmd::PreAll, a, pa);
+      const Time pa = mx(next, earliest_(Ddr4Cmd::PreAll, a));
+      issue_(Ddr4Cmd::PreAll, a, pa);
       next = pa + 1;
     }
-    const Time ref = mx(next, earliest(Ddr4Cmd::Ref, a));
-    issue(Ddr4Cmd::Ref, a, ref);
+    const Time ref = mx(next, earliest_(Ddr4Cmd::Ref, a));
+    issue_(Ddr4Cmd::Ref, a, ref);
     min_issue = ref + 1;
   }
 }
@@ -363,7 +355,7 @@ Ddr4Controller::Decision Ddr4Controller::decide(std::uint32_t ch) {
     } else {
       c = Ddr4Cmd::Act;
     }
-    const Time tt = mx(mx(t_.earliest(c, e.a), e.enq), min_issue);
+    const Time tt = mx(mx(t_.earliest_(c, e.a), e.enq), min_issue);
     if (!found || tt < d.time ||
         (tt == d.time && ((col && !best_col) || (col == best_col && e.seq < best_seq)))) {
       found = true;
@@ -533,94 +525,158 @@ std::int64_t Ddr4Dram::stream_read(std::uint64_t addr, std::uint64_t lines, std:
 
 std::int64_t Ddr4Dram::stream_channel(std::uint32_t ch, std::uint64_t first_line,
                                       std::uint64_t count, std::int64_t start, bool closed_form) {
-  const Ddr4Params& p = timing_.params();
+  Ddr4Timing& tm = timing_;
+  const Ddr4Params& p = tm.params();
   const std::uint64_t q = ring_.size();
-  const std::uint32_t tb = p.burst_cycles();
+  const auto tb = static_cast<std::int64_t>(p.burst_cycles());
   const std::uint32_t nbg = p.bank_groups;
+  const std::uint64_t line_bytes = p.line_bytes();
+  const std::uint64_t band_lines = static_cast<std::uint64_t>(nbg) * p.lines_per_row();
   // A run of row hits issues one read every burst exactly when neither tCCD_S nor tCCD_L (for
   // the bank group that comes round every nbg lines) can bind.
-  const bool closed_ok = closed_form && p.tccd_s <= tb && p.tccd_l <= nbg * tb;
+  const bool closed_ok =
+      closed_form && p.tccd_s <= tb && p.tccd_l <= static_cast<std::int64_t>(nbg) * tb;
   std::int64_t prev = Ddr4Timing::kNever;  // this channel's previous read in this transfer
   std::int64_t end = start;
   std::uint64_t i = 0;
-  auto enter = [&](std::uint64_t k) {
-    return k >= q ? std::max(start, ring_[(k - q) % q]) : start;
+  std::uint64_t slot = 0;  // i mod q: line i's ring slot, holding line i - q's read time
+  auto addr_of = [&](std::uint64_t k) { return (first_line + k * p.channels) * line_bytes; };
+  // One line issued on its own, entering the look-ahead at `in`: PRE (conflict) and ACT as early
+  // as the bank allows, then RD; a refresh falling due first is performed and the line starts
+  // over. Returns the RD's cycle.
+  auto step_line = [&](const Ddr4Addr& a, std::int64_t in) -> std::int64_t {
+    while (true) {
+      ++stepped_;
+      const std::int64_t due = tm.refresh_due(ch, a.rank);
+      RowResult res = RowResult::Hit;
+      const Ddr4Timing::Bank& bk = tm.bank(a);
+      if (!(bk.open && bk.row == a.row)) {
+        if (bk.open) {
+          const std::int64_t tp = std::max(in, tm.earliest_(Ddr4Cmd::Pre, a));
+          if (tp >= due) {
+            tm.refresh_until(ch, a.rank, tp);
+            continue;
+          }
+          tm.issue_(Ddr4Cmd::Pre, a, tp);
+          res = RowResult::Conflict;
+        } else {
+          res = RowResult::Closed;
+        }
+        const std::int64_t ta = std::max(in, tm.earliest_(Ddr4Cmd::Act, a));
+        if (ta >= due) {
+          tm.refresh_until(ch, a.rank, ta);
+          continue;
+        }
+        tm.issue_(Ddr4Cmd::Act, a, ta);
+      }
+      const std::int64_t tr = std::max(in, tm.earliest_(Ddr4Cmd::Rd, a));
+      if (tr >= due) {
+        tm.refresh_until(ch, a.rank, tr);
+        continue;  // the refresh closed the bank: this line starts over
+      }
+      tm.issue_(Ddr4Cmd::Rd, a, tr);
+      tm.count_row_result(res);
+      return tr;
+    }
   };
   while (i < count) {
-    const std::uint64_t line = first_line + i * p.channels;
-    const Ddr4Addr a = timing_.decode(line * p.line_bytes());
-    const std::int64_t due = timing_.refresh_due(ch, a.rank);
-    if (closed_ok && prev != Ddr4Timing::kNever && enter(i) <= prev + tb) {
+    const Ddr4Addr a = tm.decode_(addr_of(i));
+    const std::int64_t in = i >= q ? std::max(start, ring_[slot]) : start;  // enters look-ahead
+    if (closed_ok && prev != Ddr4Timing::kNever && in <= prev + tb) {
       // Closed form: every bank of this row band already serves the row and has been read since
       // its ACT, no write is pending, and no refresh falls due before the last read.
+      const std::int64_t due = tm.refresh_due(ch, a.rank);
       const std::uint64_t band_pos = a.bank_group + static_cast<std::uint64_t>(nbg) * a.column;
-      const std::uint64_t band_left =
-          static_cast<std::uint64_t>(nbg) * p.lines_per_row() - band_pos;
-      std::uint64_t m = std::min(band_left, count - i);
+      std::uint64_t m = std::min(band_lines - band_pos, count - i);
       const std::int64_t room = (due - 1 - prev) / tb;
       m = std::min<std::uint64_t>(m, room > 0 ? static_cast<std::uint64_t>(room) : 0);
       bool ok = m > nbg;
       // Bank group (a.bank_group + j) mod nbg first comes at read j + 1 of the run.
+      Ddr4Addr b = a;
       for (std::uint32_t j = 0; ok && j < nbg; ++j) {
-        Ddr4Addr b = a;
-        b.bank_group = (a.bank_group + j) % nbg;
-        ok = timing_.is_open(b) && timing_.open_row(b) == a.row && timing_.hits_since_act(b) > 0 &&
-             timing_.earliest(Ddr4Cmd::Rd, b) <= prev + static_cast<std::int64_t>(tb * (j + 1));
+        b.bank_group = a.bank_group + j < nbg ? a.bank_group + j : a.bank_group + j - nbg;
+        const Ddr4Timing::Bank& bk = tm.bank(b);
+        ok = bk.open && bk.row == a.row && bk.col_since_act > 0 &&
+             tm.earliest_(Ddr4Cmd::Rd, b) <= prev + tb * (j + 1);
       }
       if (ok) {
-        // Reads at prev + tb·k, k = 1..m. Only the last nbg touch state that can still bind.
-        const std::uint64_t tail = std::min<std::uint64_t>(m, nbg);
-        timing_.count_hit_reads(m - tail);
-        for (std::uint64_t k = m - tail; k < m; ++k) {
-          const std::uint64_t ln = first_line + (i + k) * p.channels;
-          const std::int64_t t = prev + static_cast<std::int64_t>(tb * (k + 1));
-          timing_.issue(Ddr4Cmd::Rd, timing_.decode(ln * p.line_bytes()), t);
-          timing_.count_row_result(RowResult::Hit);
-        }
-        for (std::uint64_t k = (m > q ? m - q : 0); k < m; ++k)
-          ring_[(i + k) % q] = prev + static_cast<std::int64_t>(tb * (k + 1));
-        prev += static_cast<std::int64_t>(tb * m);
+        // The run: line i0 + k reads at p0 + tb·(k + 1). It goes on across row bands as long as
+        // each band change is hidden: the first nbg lines of the next band, issued one by one
+        // (PRE, ACT, RD exactly as single steps), still read at the run's cycles. Then every bank
+        // of the new band is open and read, and the same argument as above holds for the rest
+        // of the band. The ring is written once at the end (read times are linear in the line).
+        const std::int64_t p0 = prev;
+        const std::uint64_t i0 = i;
+        auto run_time = [&](std::uint64_t x) {
+          return x >= i0 ? p0 + tb * static_cast<std::int64_t>(x - i0 + 1) : ring_[x % q];
+        };
         ++runs_;
-        end = std::max(end, timing_.read_done(prev));
-        i += m;
-        continue;
-      }
-    }
-    // One line: PRE (conflict) and ACT as early as the bank and the look-ahead allow, then RD.
-    ++stepped_;
-    const std::int64_t in = enter(i);
-    RowResult res = RowResult::Hit;
-    bool again = false;
-    if (!(timing_.is_open(a) && timing_.open_row(a) == a.row)) {
-      if (timing_.is_open(a)) {
-        const std::int64_t tp = std::max(in, timing_.earliest(Ddr4Cmd::Pre, a));
-        if (tp >= due) {
-          timing_.refresh_until(ch, a.rank, tp);
-          continue;
+        std::uint64_t n = 0;  // lines [i0, i0 + n) belong to the run
+        std::uint64_t seg = m;
+        bool band_end = m == band_lines - band_pos;
+        bool missed = false;  // a band-change line read later than the run's cycle
+        std::uint64_t miss_line = 0;
+        std::int64_t miss_tr = 0;
+        while (true) {
+          // Reads of the segment [i0 + n, i0 + n + seg): only the last nbg touch state that can
+          // still bind.
+          const std::uint64_t tail = std::min<std::uint64_t>(seg, nbg);
+          tm.count_hit_reads(seg - tail);
+          for (std::uint64_t k = seg - tail; k < seg; ++k) {
+            const std::int64_t t = p0 + tb * static_cast<std::int64_t>(n + k + 1);
+            tm.issue_(Ddr4Cmd::Rd, tm.decode_(addr_of(i0 + n + k)), t);
+            tm.count_row_result(RowResult::Hit);
+          }
+          n += seg;
+          if (!band_end || count - (i0 + n) < nbg) break;
+          for (std::uint32_t j = 0; j < nbg; ++j) {
+            const std::uint64_t ln = i0 + n;
+            const std::int64_t in_l = ln >= q ? std::max(start, run_time(ln - q)) : start;
+            const std::int64_t tr = step_line(tm.decode_(addr_of(ln)), in_l);
+            if (tr != p0 + tb * static_cast<std::int64_t>(n + 1)) {
+              missed = true;
+              miss_line = ln;
+              miss_tr = tr;
+              break;
+            }
+            ++n;
+          }
+          if (missed) break;
+          const std::int64_t last = p0 + tb * static_cast<std::int64_t>(n);
+          const std::int64_t due2 = tm.refresh_due(ch, tm.decode_(addr_of(i0 + n - 1)).rank);
+          const std::int64_t room2 = (due2 - 1 - last) / tb;
+          seg = std::min(band_lines - nbg, count - (i0 + n));
+          band_end = seg == band_lines - nbg;
+          seg = std::min<std::uint64_t>(seg, room2 > 0 ? static_cast<std::uint64_t>(room2) : 0);
+          if (seg < band_lines - nbg) band_end = false;
+          if (seg == 0) break;
         }
-        timing_.issue(Ddr4Cmd::Pre, a, tp);
-        res = RowResult::Conflict;
-      } else {
-        res = RowResult::Closed;
-      }
-      const std::int64_t ta = std::max(in, timing_.earliest(Ddr4Cmd::Act, a));
-      if (ta >= due) {
-        timing_.refresh_until(ch, a.rank, ta);
+        {
+          const std::uint64_t x0 = n > q ? i0 + n - q : i0;
+          std::uint64_t s = x0 % q;
+          std::int64_t t = run_time(x0);
+          for (std::uint64_t x = x0; x < i0 + n; ++x, t += tb) {
+            ring_[s] = t;
+            if (++s == q) s = 0;
+          }
+        }
+        prev = p0 + tb * static_cast<std::int64_t>(n);
+        i = i0 + n;
+        if (missed) {
+          ring_[miss_line % q] = miss_tr;
+          prev = miss_tr;
+          i = miss_line + 1;
+        }
+        slot = i % q;
+        end = std::max(end, tm.read_done(prev));
         continue;
       }
-      timing_.issue(Ddr4Cmd::Act, a, ta);
     }
-    const std::int64_t tr = std::max(in, timing_.earliest(Ddr4Cmd::Rd, a));
-    if (tr >= due) {
-      timing_.refresh_until(ch, a.rank, tr);
-      again = true;
-    }
-    if (again) continue;  // the refresh closed the bank: this line starts over
-    timing_.issue(Ddr4Cmd::Rd, a, tr);
-    timing_.count_row_result(res);
-    ring_[i % q] = tr;
+    const std::int64_t tr = step_line(a, in);
+    ring_[slot] = tr;
+    if (++slot == q) slot = 0;
     prev = tr;
-    end = std::max(end, timing_.read_done(tr));
+    end = std::max(end, tm.read_done(tr));
     ++i;
   }
   return end;

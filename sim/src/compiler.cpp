@@ -6,6 +6,7 @@
 
 #include "infsim/common/error.hpp"
 #include "infsim/cores/engine_timing.hpp"
+#include "infsim/cores/state_buffer.hpp"
 
 namespace infsim {
 
@@ -252,7 +253,17 @@ Plan build_plan(const Graph& g, const Analysis& a, const SystemConfig& cfg, std:
     st.out_bytes = j + 1 == n ? a.output_bytes : a.cut[j + 1];
     st.sram_bytes = stage_memory(a, cfg, i, j);
     st.buffer_bytes = st.sram_bytes - st.weight_bytes;
-    for (std::size_t k = i; k <= j; ++k) st.macs += a.timing[k].macs;
+    // The explicit allocation behind stage_memory: weights | working set | input buffers | output.
+    st.working_set_bytes = a.live_peak(i, j);
+    st.input_buffers = cfg.pipeline.buffer_depth - 1;
+    st.input_buffer_bytes = st.input_buffers * st.in_bytes;
+    st.output_buffer_bytes = st.out_bytes;
+    for (std::size_t k = i; k <= j; ++k) {
+      st.macs += a.timing[k].macs;
+      const Op& op = g.ops[static_cast<std::size_t>(a.order[k])];
+      st.sram_read_bytes +=
+          tensor_operand_bytes(cfg.core, op.work.gemm, batch, dtype_bytes(g.dtype)).total();
+    }
     a.schedule(i, j, [&](std::size_t k, const StageScheduler& sched) {
       if (k != j) return;
       st.tensor_cycles = sched.busy()[kTensorSlot];
@@ -380,6 +391,24 @@ Plan plan_from_cuts(const Graph& g, const SystemConfig& cfg, const CompileOption
   return build_plan(g, a, cfg, opts.batch, stage_starts);
 }
 
+namespace {
+/// The State Buffer regions of a stage, with their offsets (in the order of StagePlan's fields).
+nlohmann::json sram_allocation_json(const StagePlan& s, Bytes capacity) {
+  nlohmann::json regions = nlohmann::json::array();
+  Bytes at = 0;
+  const auto region = [&](const char* name, Bytes bytes, std::uint32_t count) {
+    regions.push_back({{"region", name}, {"offset", at}, {"bytes", bytes}, {"count", count}});
+    at += bytes;
+  };
+  region("weights", s.weight_bytes, 1);
+  region("working_set", s.working_set_bytes, 1);
+  region("input_buffers", s.input_buffer_bytes, s.input_buffers);
+  region("output_buffer", s.output_buffer_bytes, 1);
+  region("free", capacity > at ? capacity - at : 0, 1);
+  return regions;
+}
+}  // namespace
+
 nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& s : p.stages) {
@@ -397,6 +426,8 @@ nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
                       {"sram_bytes", s.sram_bytes},
                       {"sram_utilization",
                        static_cast<double>(s.sram_bytes) / static_cast<double>(p.sram_capacity)},
+                      {"sram_allocation", sram_allocation_json(s, p.sram_capacity)},
+                      {"sram_read_bytes", s.sram_read_bytes},
                       {"in_bytes", s.in_bytes},
                       {"out_bytes", s.out_bytes},
                       {"macs", s.macs},

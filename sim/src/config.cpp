@@ -341,9 +341,34 @@ std::vector<Param> make_params() {
   }
   t.push_back(integer("core.sram.bytes_per_cycle", "B/cycle", 1, 1 << 20,
       [](auto& c) -> auto& { return c.core.sram_bytes_per_cycle; },
-      "State Buffer copy bandwidth (on-chip copies and layout changes).",
+      "State Buffer bandwidth over all partitions: on-chip copies (data-movement ops), and the "
+      "port that the TensorEngine's operand reads and the DMA's writes and reads share.",
       "unpublished: 512 B/cycle (~466 GiB/s at 976.5625 MHz): one 128-element FP16 vector into "
-      "the array per cycle (256 B) and as much again for concurrent copies"));
+      "the array per cycle (256 B) and as much again for concurrent copies and DMA"));
+  t.push_back(integer("core.sram.partitions", "", 1, 4096,
+      [](auto& c) -> auto& { return c.core.sram_partitions; },
+      "State Buffer banks (partitions); each moves bytes_per_cycle / partitions bytes per "
+      "cycle and a transfer is striped over all of them.",
+      "unpublished for v1: 128, the NeuronCore-v2 SBUF layout ([AWS] FACTS.md: 128 partitions), "
+      "matching the 128 array rows; 512 B/cycle / 128 = 4 B per partition per cycle"));
+  t.push_back(integer("core.dma.queues", "", 1, 256,
+      [](auto& c) -> auto& { return c.core.dma.queues; },
+      "DMA queues per core; they work in parallel and a transfer uses one, chosen round robin.",
+      "unpublished: 4 per core ([AWS] FACTS.md: several DMA engines per chip, count unpublished; "
+      "Inf2 has 16 per core): 16 per chip"));
+  t.push_back(number("core.dma.queue_bandwidth_gib_s", "GiB/s", 0, true, 1 << 20,
+      [](auto& c) -> auto& { return c.core.dma.queue_bandwidth_gib_s; },
+      "Bandwidth of one DMA queue.",
+      "unpublished: 64 GiB/s, a fabric port's bandwidth (one queue can fill one port)"));
+  t.push_back(integer("core.dma.descriptor_bytes", "B", 1, std::int64_t{1} << 40,
+      [](auto& c) -> auto& { return c.core.dma.descriptor_bytes; },
+      "Largest DMA descriptor: a transfer of B bytes is ceil(B / descriptor_bytes) descriptors.",
+      "unpublished: 65536 B (64 KiB, a common DMA descriptor limit)"));
+  t.push_back(integer("core.dma.descriptor_overhead_cycles", "cycles", 0, 1 << 20,
+      [](auto& c) -> auto& { return c.core.dma.descriptor_overhead_cycles; },
+      "Core cycles a DMA queue spends per descriptor besides moving its bytes (descriptor fetch "
+      "and setup).",
+      "unpublished: 64 cycles (65.5 ns at 976.5625 MHz, about one on-chip memory round trip)"));
   {
     Param p = number("core.psum.capacity_kib", "KiB", 0, true, 1 << 20,
         [](auto& c) -> auto& { return c.core.psum_capacity_kib; },
@@ -390,9 +415,9 @@ std::vector<Param> make_params() {
         "DRAM timing model: ddr4 (channels, ranks, bank groups, banks, open-page FR-FCFS, refresh; "
         "dram.ddr4.*) or simple (dram.channels share dram.bandwidth_gib_s, fixed dram.latency_ns).";
     p.source =
-        "[AWS] 2022 chip diagram: DDR4. Default simple: the DDR4 model costs 3.6x the simulation "
-        "speed of a ResNet-50 pipeline run, above the 2x budget (docs/TIMING.md, \"DRAM: DDR4 "
-        "model\"); choose ddr4 for DRAM-bound studies. The inf2-like preset's HBM needs simple";
+        "[AWS] 2022 chip diagram: DDR4, hence the default ddr4 (docs/TIMING.md, \"DRAM: DDR4 "
+        "model\"); simple is faster to simulate and suits studies that do not depend on DRAM "
+        "timing. The inf2-like preset's HBM is described only by the simple model";
     p.get = [](const SystemConfig& c) {
       return json(c.dram.model == DramModelKind::Ddr4 ? "ddr4" : "simple");
     };
@@ -932,6 +957,12 @@ void validate(const SystemConfig& cfg) {
          "must hold at least one FP16 weight tile of the TensorEngine: " + std::to_string(t.rows) +
              " rows x " + std::to_string(t.cols) + " cols x 2 bytes = " + bytes_text(tile_bytes) +
              " (" + num(tile_bytes / static_cast<double>(kMiB)) + " MiB)");
+  }
+  if (cfg.core.sram_bytes_per_cycle % cfg.core.sram_partitions != 0) {
+    fail(
+        origin, "core.sram.bytes_per_cycle", json(cfg.core.sram_bytes_per_cycle),
+        "must be a multiple of core.sram.partitions = " + std::to_string(cfg.core.sram_partitions) +
+            " (every partition moves the same whole number of bytes per cycle)");
   }
   const Ddr4Params& d4 = cfg.dram.ddr4;
   if (d4.burst_length % 2 != 0)

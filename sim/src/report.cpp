@@ -65,7 +65,13 @@ nlohmann::json to_json(const Report& r) {
          {"stage", c.stage},
          {"utilization", c.busy},
          {"engines",
-          {{"TensorE", c.tensor}, {"VectorE", c.vector}, {"ScalarE", c.scalar}, {"DMA", c.dma}}}});
+          {{"TensorE", c.tensor}, {"VectorE", c.vector}, {"ScalarE", c.scalar}, {"DMA", c.dma}}},
+         {"sram_port",
+          {{"utilization", c.sram_port},
+           {"dma_bytes", c.sram_dma_bytes},
+           {"engine_bytes", c.sram_engine_bytes},
+           {"stretch_us", c.sram_stretch_us}}},
+         {"dma_queues_utilization", c.dma_queues}});
   return {{"config", r.config},
           {"model", r.model},
           {"mode", r.mode},
@@ -96,7 +102,9 @@ nlohmann::json to_json(const Report& r) {
           {"links", resources_json(r.links)},
           {"dram", resources_json(r.drams)},
           {"host_links", resources_json(r.host_links)},
-          {"fabric", resources_json(r.fabric)}};
+          {"fabric", resources_json(r.fabric)},
+          {"state_buffers", resources_json(r.state_buffers)},
+          {"dma_engines", resources_json(r.dma_engines)}};
 }
 
 std::string format_text(const Report& r) {
@@ -129,12 +137,13 @@ std::string format_text(const Report& r) {
       << std::setprecision(2) << s.service_us << std::setw(7) << pct(s.busy) << std::setw(11)
       << pct(s.fetching) << std::setw(9) << pct(s.stalled) << "\n";
   }
-  o << "\ncore  chip  stage  util   TensorE  VectorE  ScalarE  DMA\n";
+  o << "\ncore  chip  stage  util   TensorE  VectorE  ScalarE  DMA  SBUF port  DMA queues\n";
   for (const auto& c : r.per_core) {
     o << std::setw(4) << c.core << std::setw(6) << c.chip << std::setw(7)
       << (c.stage < 0 ? std::string("-") : std::to_string(c.stage)) << std::setw(7) << pct(c.busy)
       << std::setw(9) << pct(c.tensor) << std::setw(9) << pct(c.vector) << std::setw(9)
-      << pct(c.scalar) << std::setw(7) << pct(c.dma) << "\n";
+      << pct(c.scalar) << std::setw(7) << pct(c.dma) << std::setw(11) << pct(c.sram_port)
+      << std::setw(12) << pct(c.dma_queues) << "\n";
   }
   const auto table = [&](const char* title, const std::vector<ResourceReport>& v) {
     bool any = false;

@@ -12,9 +12,12 @@
 #include <systemc>
 
 #include "infsim/common/error.hpp"
+#include "infsim/cores/dma.hpp"
 #include "infsim/cores/neuron_core.hpp"
+#include "infsim/cores/state_buffer.hpp"
 #include "infsim/interconnect/modules.hpp"
 #include "infsim/memory/dram_controller.hpp"
+#include "infsim/memory/tlm_memory_port.hpp"
 #include "kernel_context.hpp"
 #include "stats.hpp"
 
@@ -24,7 +27,8 @@ namespace {
 
 class Chip : public sc_core::sc_module {
  public:
-  Chip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t index)
+  Chip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t index,
+       const SimHooks& hooks)
       : sc_core::sc_module(name),
         dram("dram", cfg.dram),
         fabric("fabric", this->name(), cfg.cores_per_chip, cfg.fabric),
@@ -32,12 +36,35 @@ class Chip : public sc_core::sc_module {
     for (std::uint32_t c = 0; c < cfg.cores_per_chip; ++c) {
       cores.push_back(std::make_unique<NeuronCore>(("core" + std::to_string(c)).c_str(), cfg.core,
                                                    index * cfg.cores_per_chip + c));
+      const std::string core_name = cores.back()->name();
+      sbufs.push_back(std::make_unique<StateBufferPort>(core_name + ".sbuf", cfg.core));
+      dmas.push_back(
+          std::make_unique<DmaEngine>(core_name + ".dma", cfg.core.dma, cfg.core.period_ps()));
+      cores.back()->set_state_buffer(sbufs.back().get());
+    }
+    if (hooks.external_dram) {
+      // A user's TLM-2.0 memory takes the DRAM's place on every path, through a port.
+      tlm::tlm_target_socket<>* socket = nullptr;
+      external.reset(hooks.external_dram(index, socket));
+      if (external == nullptr || socket == nullptr)
+        throw Error(std::string(this->name()) +
+                    ": SimHooks::external_dram must return a module and set its target socket");
+      port = std::make_unique<TlmMemoryPort>(
+          "memory_port", gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
+          static_cast<std::uint64_t>(cfg.dram.capacity_gib * static_cast<double>(kGiB)));
+      port->socket.bind(*socket);
+      memory = &port->resource();
     }
   }
   std::vector<std::unique_ptr<NeuronCore>> cores;
+  std::vector<std::unique_ptr<StateBufferPort>> sbufs;  ///< per core: its State Buffer port
+  std::vector<std::unique_ptr<DmaEngine>> dmas;         ///< per core: its DMA queues
   DramController dram;
   ChipFabric fabric;
   HostLink pcie;
+  std::unique_ptr<sc_core::sc_module> external;  ///< a user's memory (SimHooks), if any
+  std::unique_ptr<TlmMemoryPort> port;           ///< the path's way into it
+  Resource* memory = &dram.model();              ///< what transfers to and from DRAM reserve
 };
 
 class System;
@@ -197,10 +224,10 @@ class Host final : public sc_core::sc_module,
 class System : public sc_core::sc_module {
  public:
   System(sc_core::sc_module_name name, const SystemConfig& cfg, const Plan& plan, const Workload& w,
-         std::uint32_t concurrency)
+         std::uint32_t concurrency, const SimHooks& hooks)
       : sc_core::sc_module(name), xfer("transfers"), ring("neuronlink", cfg.chips, cfg.neuronlink) {
     for (std::uint32_t c = 0; c < cfg.chips; ++c)
-      chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c));
+      chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c, hooks));
     const auto& st = plan.stages;
     const std::size_t n = st.size();
     for (std::size_t s = 0; s + 1 < n; ++s) {
@@ -214,25 +241,32 @@ class System : public sc_core::sc_module {
     FabricModel& out_fab = out_chip.fabric.model();
     const std::uint32_t first_local = st.front().core % cfg.cores_per_chip;
     const std::uint32_t last_local = st.back().core % cfg.cores_per_chip;
+    Resource* first_sbuf = in_chip.sbufs[first_local].get();
+    Resource* first_dma = in_chip.dmas[first_local].get();
+    Resource* last_sbuf = out_chip.sbufs[last_local].get();
+    Resource* last_dma = out_chip.dmas[last_local].get();
     host = std::make_unique<Host>(
         "host", w, concurrency, cfg.pipeline.buffer_depth, xfer, core(st.front().core),
         std::vector<Resource*>{&in_chip.pcie.model().to_device(), &in_fab.host_out(),
-                               &in_fab.dram_in(), &in_chip.dram.model()},
-        std::vector<Resource*>{&in_chip.dram.model(), &in_fab.dram_out(),
-                               &in_fab.core_in(first_local)},
+                               &in_fab.dram_in(), in_chip.memory},
+        std::vector<Resource*>{in_chip.memory, &in_fab.dram_out(), &in_fab.core_in(first_local),
+                               first_sbuf, first_dma},
         in_chip.pcie.model().overhead(),
-        std::vector<Resource*>{&out_fab.core_out(last_local), &out_fab.dram_in(),
-                               &out_chip.dram.model()},
-        std::vector<Resource*>{&out_chip.dram.model(), &out_fab.dram_out(), &out_fab.host_in(),
+        std::vector<Resource*>{last_dma, last_sbuf, &out_fab.core_out(last_local),
+                               &out_fab.dram_in(), out_chip.memory},
+        std::vector<Resource*>{out_chip.memory, &out_fab.dram_out(), &out_fab.host_in(),
                                &out_chip.pcie.model().to_host()},
         out_chip.pcie.model().overhead(), plan.input_bytes, plan.output_bytes);
     for (std::size_t s = 0; s < n; ++s) {
-      StageProgram prog{st[s].tensor_cycles, st[s].vector_cycles,   st[s].scalar_cycles,
-                        st[s].dma_cycles,    st[s].dram_read_bytes, st[s].makespan_cycles};
+      StageProgram prog{st[s].tensor_cycles,  st[s].vector_cycles,   st[s].scalar_cycles,
+                        st[s].dma_cycles,     st[s].dram_read_bytes, st[s].makespan_cycles,
+                        st[s].sram_read_bytes};
       Chip& chip = *chips[st[s].chip];
+      const std::uint32_t local = st[s].core % cfg.cores_per_chip;
       core(st[s].core)
-          .set_dram_path(&xfer, {&chip.dram.model(), &chip.fabric.model().dram_out(),
-                                 &chip.fabric.model().core_in(st[s].core % cfg.cores_per_chip)});
+          .set_dram_path(&xfer, {chip.memory, &chip.fabric.model().dram_out(),
+                                 &chip.fabric.model().core_in(local), chip.sbufs[local].get(),
+                                 chip.dmas[local].get()});
       StageOutput* out = s + 1 < n ? static_cast<StageOutput*>(hops[s].get()) : host.get();
       InputRelease* rel = s == 0 ? static_cast<InputRelease*>(host.get()) : hops[s - 1].get();
       core(st[s].core).load(prog, out, rel);
@@ -253,13 +287,17 @@ class System : public sc_core::sc_module {
   std::unique_ptr<Host> host;
 
  private:
-  /// Core to core: out of the source core's fabric port, over the NeuronLinks when the chips
-  /// differ, into the destination core's port.
+  /// Core to core: the source core's DMA queue reads its State Buffer, out of its fabric port,
+  /// over the NeuronLinks when the chips differ, into the destination core's port and State
+  /// Buffer.
   std::vector<Resource*> core_path(const SystemConfig& cfg, std::uint32_t a, std::uint32_t b) {
     const std::uint32_t ca = a / cfg.cores_per_chip, cb = b / cfg.cores_per_chip;
-    std::vector<Resource*> path{&chips[ca]->fabric.model().core_out(a % cfg.cores_per_chip)};
+    const std::uint32_t la = a % cfg.cores_per_chip, lb = b % cfg.cores_per_chip;
+    std::vector<Resource*> path{chips[ca]->dmas[la].get(), chips[ca]->sbufs[la].get(),
+                                &chips[ca]->fabric.model().core_out(la)};
     for (Resource* r : ring.model().route(ca, cb)) path.push_back(r);
-    path.push_back(&chips[cb]->fabric.model().core_in(b % cfg.cores_per_chip));
+    path.push_back(&chips[cb]->fabric.model().core_in(lb));
+    path.push_back(chips[cb]->sbufs[lb].get());
     return path;
   }
 };
@@ -305,6 +343,11 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const CompileOptions& o
 }
 
 Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w) {
+  return simulate(cfg, g, plan, w, SimHooks{});
+}
+
+Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w,
+                const SimHooks& hooks) {
   validate(cfg);
   validate(w);
   if (plan.stages.empty()) throw Error("plan has no stages");
@@ -318,7 +361,7 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
 
   Report r;
   KernelContext kernel;  // a fresh SystemC context for this run; restores the caller's after
-  auto sys = std::make_unique<System>("system", cfg, plan, w, concurrency);
+  auto sys = std::make_unique<System>("system", cfg, plan, w, concurrency, hooks);
   kernel.run();
   const Ps end = now_ps();
 
@@ -390,7 +433,19 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     cr.vector = share(c.stats().vector_cycles * p, end);
     cr.scalar = share(c.stats().scalar_cycles * p, end);
     cr.dma = share(c.stats().dma_cycles * p, end);
+    const Chip& chip = *sys->chips[cr.chip];
+    const StateBufferPort& sb = *chip.sbufs[id % cfg.cores_per_chip];
+    const DmaEngine& dma = *chip.dmas[id % cfg.cores_per_chip];
+    cr.sram_port = sb.utilization(end);
+    cr.sram_engine_bytes = sb.port_stats().engine_bytes;
+    cr.sram_dma_bytes = sb.stats().bytes;
+    cr.sram_stretch_us = static_cast<double>(sb.port_stats().engine_stretch_ps) / kPsPerUs;
+    cr.dma_queues = dma.utilization(end);
     r.per_core.push_back(cr);
+    r.state_buffers.push_back({sb.name(), sb.stats().bytes + sb.port_stats().engine_bytes,
+                               sb.stats().transfers + sb.port_stats().engine_windows,
+                               cr.sram_port});
+    r.dma_engines.push_back({dma.name(), dma.stats().bytes, dma.stats().transfers, cr.dma_queues});
   }
   RingModel& ring = sys->ring.model();
   for (std::uint32_t l = 0; l < ring.link_count(); ++l) {
@@ -398,7 +453,7 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     r.links.push_back(resource_report(ring.down(l), end));
   }
   for (auto& chip : sys->chips) {
-    r.drams.push_back(resource_report(chip->dram.model(), end));
+    r.drams.push_back(resource_report(*chip->memory, end));
     r.host_links.push_back(resource_report(chip->pcie.model().to_device(), end));
     r.host_links.push_back(resource_report(chip->pcie.model().to_host(), end));
     FabricModel& fab = chip->fabric.model();

@@ -27,10 +27,22 @@ struct StagePlan {
   Bytes out_bytes = 0;          ///< activations sent per request (batch included)
   Bytes buffer_bytes = 0;       ///< activation buffers: inputs × depth, outputs × 2, working set
   Bytes sram_bytes = 0;         ///< weight_bytes + buffer_bytes
-  Cycles tensor_cycles = 0;     ///< per request: TensorEngine busy cycles
-  Cycles vector_cycles = 0;     ///< per request: VectorEngine busy cycles
-  Cycles scalar_cycles = 0;     ///< per request: ScalarEngine busy cycles
-  Cycles dma_cycles = 0;        ///< per request: State Buffer copy (DMA) busy cycles
+  /// The State Buffer allocation, laid out in this order from offset 0 (sums to sram_bytes):
+  /// weights, the activation working set (tensors alive at the stage's busiest op, which holds the
+  /// input being computed and its output), `input_buffers` more inputs (buffer_depth − 1, to
+  /// receive the next requests while computing) and one more output (a result waiting for the
+  /// downstream credit).
+  Bytes working_set_bytes = 0;
+  std::uint32_t input_buffers = 0;  ///< extra input buffers (buffer_depth − 1), in_bytes each
+  Bytes input_buffer_bytes = 0;     ///< input_buffers × in_bytes
+  Bytes output_buffer_bytes = 0;    ///< one out_bytes buffer
+  /// Per request: bytes the TensorEngine reads from the State Buffer (moving operand rows per
+  /// fold, weight tiles per load; tensor_operand_bytes summed over the stage's ops).
+  Bytes sram_read_bytes = 0;
+  Cycles tensor_cycles = 0;  ///< per request: TensorEngine busy cycles
+  Cycles vector_cycles = 0;  ///< per request: VectorEngine busy cycles
+  Cycles scalar_cycles = 0;  ///< per request: ScalarEngine busy cycles
+  Cycles dma_cycles = 0;     ///< per request: State Buffer copy (DMA) busy cycles
   /// Per request: the stage's time with its engines overlapped as dependencies allow
   /// (schedule_stage). At least the busiest engine's cycles, at most cycles().
   Cycles makespan_cycles = 0;

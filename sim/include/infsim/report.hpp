@@ -29,6 +29,12 @@ struct CoreReport {
   int stage = -1;                                      ///< -1 when the core runs no stage
   double busy = 0;                                     ///< share of the simulated time computing
   double tensor = 0, vector = 0, scalar = 0, dma = 0;  ///< share of simulated time per engine
+  /// State Buffer port: (DMA + TensorEngine operand bytes) / (port bandwidth · simulated time).
+  double sram_port = 0;
+  std::uint64_t sram_dma_bytes = 0;     ///< bytes DMAs wrote into or read out of the State Buffer
+  std::uint64_t sram_engine_bytes = 0;  ///< TensorEngine operand bytes read
+  double sram_stretch_us = 0;  ///< compute time added because the port was too slow or busy
+  double dma_queues = 0;       ///< DMA queues' busy time / (queues · simulated time)
 };
 
 struct ResourceReport {
@@ -56,6 +62,9 @@ struct Report {
   std::vector<StageReport> stages;
   std::vector<CoreReport> per_core;
   std::vector<ResourceReport> links, drams, host_links, fabric;
+  /// Per core: its State Buffer port (bytes = DMA + engine operand bytes; transfers = DMAs +
+  /// requests computed) and its DMA engine (utilization averaged over its queues).
+  std::vector<ResourceReport> state_buffers, dma_engines;
 };
 
 nlohmann::json to_json(const Report& r);

@@ -1,6 +1,10 @@
 #pragma once
 // The public facade: compile and simulate in one call, or simulate a Plan made earlier.
 #include <cstdint>
+#include <functional>
+
+#include <systemc>
+#include <tlm>
 
 #include "infsim/compiler.hpp"
 #include "infsim/config.hpp"
@@ -22,12 +26,27 @@ struct Workload {
   std::int64_t warmup = -1;
 };
 
+/// Optional hooks into the system a run builds.
+struct SimHooks {
+  /// Puts a user's TLM-2.0 memory (for example DRAMSys behind a loosely timed b_transport) in
+  /// place of chip `chip`'s DRAM on every transfer path. Called once per chip while the run's
+  /// system is built, inside the run's kernel context: create the module with `new`, set
+  /// `socket` to its target socket and return the module; infsim deletes it after the run. The
+  /// target sees READs of each transfer's length (timing only, no data pointer) and must
+  /// annotate the access's completion as delay without calling wait().
+  std::function<sc_core::sc_module*(std::uint32_t chip, tlm::tlm_target_socket<>*& socket)>
+      external_dram;
+};
+
 /// Checks a workload (requests > 0, warm-up < requests, finite rate). Throws Error.
 void validate(const Workload& w);
 
 /// Simulates `plan` on `cfg`. Each call runs in a fresh SystemC kernel context (and restores the
 /// caller's), so calls are independent: equal inputs and seed give equal reports.
 Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w);
+/// The same, with hooks into the system (see SimHooks).
+Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w,
+                const SimHooks& hooks);
 /// Compiles, then simulates.
 Report simulate(const SystemConfig& cfg, const Graph& g, const CompileOptions& opts,
                 const Workload& w);

@@ -10,6 +10,7 @@
 
 #include "infsim/common/units.hpp"
 #include "infsim/cores/params.hpp"
+#include "infsim/cores/state_buffer.hpp"
 #include "infsim/interconnect/modules.hpp"
 
 namespace infsim {
@@ -23,6 +24,7 @@ struct StageProgram {
   Cycles dma = 0;
   Bytes dram_read_bytes = 0;  ///< read from device DRAM before computing (tables kept in DRAM)
   Cycles makespan = 0;        ///< cycles per request; 0 = no overlap (the busy cycles' sum)
+  Bytes sram_read_bytes = 0;  ///< TensorEngine operand bytes read from the State Buffer
   Cycles total() const { return tensor + vector + scalar + dma; }
   Cycles duration() const { return makespan != 0 ? makespan : total(); }
 };
@@ -59,6 +61,9 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver {
   void load(const StageProgram& program, StageOutput* out, InputRelease* release);
   /// Where reads from device DRAM go (needed when the program reads DRAM).
   void set_dram_path(TransferScheduler* xfer, std::vector<Resource*> path);
+  /// The core's State Buffer port: each request's operand reads occupy it (StateBufferPort::
+  /// engine_reads), which may stretch the compute when the port is too slow or busy.
+  void set_state_buffer(StateBufferPort* port) { sbuf_ = port; }
   bool loaded() const { return out_ != nullptr; }
   /// An input has arrived in this core's State Buffer.
   void deliver(std::uint64_t request);
@@ -87,6 +92,7 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver {
   bool fetched_ = false;
   TransferScheduler* xfer_ = nullptr;
   std::vector<Resource*> dram_path_;
+  StateBufferPort* sbuf_ = nullptr;
   bool holding_ = false;  ///< a computed result waits for the downstream buffer
   Ps hold_since_ = 0;
   Ps fetch_since_ = 0;

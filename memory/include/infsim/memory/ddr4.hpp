@@ -73,7 +73,9 @@ class Ddr4Timing {
   /// Column commands served by the bank's open row since it was activated.
   std::uint32_t hits_since_act(const Ddr4Addr& a) const { return bank(a).col_since_act; }
   /// Cycle at which the next all-bank refresh of (channel, rank) falls due.
-  Time refresh_due(std::uint32_t channel, std::uint32_t rank) const;
+  Time refresh_due(std::uint32_t channel, std::uint32_t rank) const {
+    return ranks_[static_cast<std::size_t>(channel) * p_.ranks + rank].ref_due;
+  }
   /// Performs every refresh of (channel, rank) due at or before t: PREA (if a bank is open) at
   /// max(due, earliest), REF tRP later. Long idle stretches are skipped in O(1).
   /// No command is placed before `min_issue` (the controller's command bus).
@@ -87,7 +89,11 @@ class Ddr4Timing {
     stats_.reads += n;
     stats_.hits += n;
   }
-  void count_row_result(RowResult r);
+  void count_row_result(RowResult r) {
+    if (r == RowResult::Hit) ++stats_.hits;
+    if (r == RowResult::Closed) ++stats_.closed;
+    if (r == RowResult::Conflict) ++stats_.conflicts;
+  }
   const Ddr4Stats& stats() const { return stats_; }
 
   /// Data-burst end of a read issued at t (last data beat).
@@ -118,13 +124,26 @@ class Ddr4Timing {
     Time last_rd = kNever;  // any rank (read-to-write turnaround)
   };
 
-  std::size_t bank_index(const Ddr4Addr& a) const;
-  std::size_t group_index(const Ddr4Addr& a) const;
-  std::size_t rank_index(const Ddr4Addr& a) const;
+  friend class Ddr4Dram;
+  friend class Ddr4Controller;
+  std::size_t rank_index(const Ddr4Addr& a) const {
+    return static_cast<std::size_t>(a.channel) * p_.ranks + a.rank;
+  }
+  std::size_t group_index(const Ddr4Addr& a) const {
+    return rank_index(a) * p_.bank_groups + a.bank_group;
+  }
+  std::size_t bank_index(const Ddr4Addr& a) const {
+    return group_index(a) * p_.banks_per_group + a.bank;
+  }
   Bank& bank(const Ddr4Addr& a) { return banks_[bank_index(a)]; }
   const Bank& bank(const Ddr4Addr& a) const { return banks_[bank_index(a)]; }
-  Time pre_earliest(const Bank& b) const;
-  Time bus_earliest(const Ddr4Addr& a, std::uint32_t latency) const;
+  inline Time pre_earliest(const Bank& b) const;
+  inline Time bus_earliest(const Ddr4Addr& a, std::uint32_t latency) const;
+  // The bodies of decode, earliest and issue, defined inline in ddr4.cpp so that the adapter's
+  // loops there inline them (the public functions are calls that -fPIC may not inline).
+  inline Ddr4Addr decode_(std::uint64_t addr) const;
+  inline Time earliest_(Ddr4Cmd c, const Ddr4Addr& a) const;
+  inline void issue_(Ddr4Cmd c, const Ddr4Addr& a, Time t);
 
   Ddr4Params p_;
   bool pow2_ = false;  // every field a power of two: decode with shifts and masks

@@ -66,9 +66,9 @@ struct Ddr4Params {
 
 /// Device DRAM of one chip.
 struct DramParams {
-  DramModelKind model = DramModelKind::Simple;  ///< which timing model (config `dram.model`)
-  double capacity_gib = 8.0;                    ///< device DRAM per chip [AWS]
-  double bandwidth_gib_s = 50.0;                ///< peak bandwidth per chip [AWS] (simple model)
+  DramModelKind model = DramModelKind::Ddr4;  ///< which timing model (config `dram.model`)
+  double capacity_gib = 8.0;                  ///< device DRAM per chip [AWS]
+  double bandwidth_gib_s = 50.0;              ///< peak bandwidth per chip [AWS] (simple model)
   std::uint32_t channels = 4;  ///< independent channels sharing the bandwidth (simple model)
   double latency_ns = 100.0;   ///< unloaded access latency (simple model)
   Ddr4Params ddr4;             ///< the DDR4 model's organisation and timing
