@@ -413,7 +413,7 @@ TEST_CASE("DDR4 microbenchmark: sequential near peak, random below, fair sharing
 
 TEST_CASE("dram.model selects the controller's timing model", "[ddr4][config]") {
   SystemConfig cfg = default_config();
-  CHECK(cfg.dram.model == DramModelKind::Ddr4);  // the default (docs/TIMING.md says why)
+  CHECK(cfg.dram.model == DramModelKind::Simple);  // the default (docs/TIMING.md says why)
   apply_override(cfg, "dram.model=ddr4");
   CHECK(cfg.dram.model == DramModelKind::Ddr4);
   apply_override(cfg, "dram.model=simple");

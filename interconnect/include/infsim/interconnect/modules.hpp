@@ -49,7 +49,10 @@ class TransferScheduler : public sc_core::sc_module {
   };
   void deliver();
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
+  void arm(Ps now);
   sc_core::sc_event event_;
+  bool armed_ = false;  ///< a notification of event_ is pending
+  Ps armed_at_ = 0;     ///< ... for this time
   std::uint64_t seq_ = 0;
 };
 
