@@ -9,45 +9,11 @@
 #include "infsim/memory/dram_controller.hpp"
 #include "infsim/memory/tlm_memory_port.hpp"
 #include "kernel_context.hpp"
+#include "support.hpp"
 
 using namespace infsim;
 
-namespace {
-
-/// Records what a core sends; accepts only while `open`.
-struct StubOutput : StageOutput {
-  bool open = true;
-  std::vector<std::pair<std::uint64_t, Ps>> sent;
-  bool can_send() const override { return open; }
-  void send(std::uint64_t r) override { sent.push_back({r, now_ps()}); }
-};
-
-struct StubRelease : InputRelease {
-  std::vector<Ps> at;
-  void released() override { at.push_back(now_ps()); }
-};
-
-struct StubReceiver : TransferReceiver {
-  std::vector<std::pair<std::uint64_t, Ps>> done;
-  void transfer_done(std::uint64_t tag) override { done.push_back({tag, now_ps()}); }
-};
-
-/// Runs `f` at a given simulated time (to open a stub's gate mid-run).
-struct At : sc_core::sc_module {
-  SC_HAS_PROCESS(At);
-  At(sc_core::sc_module_name n, Ps t, std::function<void()> f)
-      : sc_core::sc_module(n), fn(std::move(f)) {
-    SC_METHOD(fire);
-    dont_initialize();
-    sensitive << ev;
-    ev.notify(ps_time(t));
-  }
-  void fire() { fn(); }
-  sc_core::sc_event ev;
-  std::function<void()> fn;
-};
-
-}  // namespace
+using namespace infsim::test;
 
 TEST_CASE("NeuronCore computes requests in order, one at a time", "[component][core]") {
   KernelContext kernel;

@@ -5,28 +5,12 @@
 #include <systemc>
 
 #include "infsim/infsim.hpp"
+#include "support.hpp"
 
 using namespace infsim;
 using Catch::Matchers::Contains;
 
-namespace {
-
-/// input [64] → linear 64→64 (no bias): 128 bytes in and out (FP16).
-Graph tiny() {
-  GraphBuilder b("tiny");
-  const int x = b.input("x", {64});
-  b.linear("fc", x, 64, false);
-  return b.build();
-}
-
-Workload requests(std::uint64_t n, std::int64_t warmup = 0) {
-  Workload w;
-  w.requests = n;
-  w.warmup = warmup;
-  return w;
-}
-
-}  // namespace
+using namespace infsim::test;
 
 TEST_CASE("one request through one stage: exact latency", "[simulate][exact]") {
   SystemConfig cfg = preset("inf1.xlarge");

@@ -14,53 +14,14 @@
 #include "infsim/infsim.hpp"
 #include "infsim/interconnect/modules.hpp"
 #include "kernel_context.hpp"
+#include "support.hpp"
 
 using namespace infsim;
+using namespace infsim::test;
 
 namespace {
 
 constexpr Ps kPeriod = 1024;  // 976.5625 MHz
-
-struct StubOutput : StageOutput {
-  std::vector<std::pair<std::uint64_t, Ps>> sent;
-  bool can_send() const override { return true; }
-  void send(std::uint64_t r) override { sent.push_back({r, now_ps()}); }
-};
-
-struct StubReceiver : TransferReceiver {
-  std::vector<std::pair<std::uint64_t, Ps>> done;
-  void transfer_done(std::uint64_t tag) override { done.push_back({tag, now_ps()}); }
-};
-
-/// Runs `f` at a given simulated time.
-struct At : sc_core::sc_module {
-  SC_HAS_PROCESS(At);
-  At(sc_core::sc_module_name n, Ps t, std::function<void()> f)
-      : sc_core::sc_module(n), fn(std::move(f)) {
-    SC_METHOD(fire);
-    dont_initialize();
-    sensitive << ev;
-    ev.notify(ps_time(t));
-  }
-  void fire() { fn(); }
-  sc_core::sc_event ev;
-  std::function<void()> fn;
-};
-
-/// input [64] → linear 64→64 (no bias): 128 bytes in and out (FP16).
-Graph tiny() {
-  GraphBuilder b("tiny");
-  const int x = b.input("x", {64});
-  b.linear("fc", x, 64, false);
-  return b.build();
-}
-
-Workload one_request() {
-  Workload w;
-  w.requests = 1;
-  w.warmup = 0;
-  return w;
-}
 
 }  // namespace
 
@@ -338,7 +299,7 @@ TEST_CASE("one request with a 1 B/cycle State Buffer: exact latency", "[sram][dm
   apply_override(cfg, "core.sram.bytes_per_cycle=1");
   apply_override(cfg, "core.sram.partitions=1");
   apply_override(cfg, "dram.model=simple");  // the path sums below are the simple model's
-  const Report r = simulate(cfg, tiny(), CompileOptions{1, 1}, one_request());
+  const Report r = simulate(cfg, tiny(), CompileOptions{1, 1}, requests(1));
   // As in test_simulate's exact test, but the State Buffer moves 1 B per 1024 ps: 128 B take
   // 131,072 ps (now the slowest hop, above the DMA queue's 67,399), and the operand reads,
   // 8320 B, take 8,519,680 ps > the 319-cycle compute (326,656 ps).

@@ -12,18 +12,12 @@
 #include "infsim/cores/tensor_functional.hpp"
 #include "infsim/microbench.hpp"
 #include "infsim/zoo.hpp"
+#include "support.hpp"
 
 using namespace infsim;
+using infsim::test::array;
 
 namespace {
-
-TensorEngineParams array(std::uint32_t r, std::uint32_t c, bool overlap) {
-  TensorEngineParams p;
-  p.rows = r;
-  p.cols = c;
-  p.weight_load_overlap = overlap;
-  return p;
-}
 
 /// A core with an R × C array and a PSUM of `psum_rows` rows of C FP32 sums.
 CoreParams core(std::uint32_t r, std::uint32_t c, bool overlap, double psum_rows_) {

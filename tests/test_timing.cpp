@@ -7,17 +7,12 @@
 #include "infsim/cores/engine_timing.hpp"
 #include "infsim/interconnect/models.hpp"
 #include "infsim/memory/dram_model.hpp"
+#include "support.hpp"
 
 using namespace infsim;
+using infsim::test::array;
 
 namespace {
-TensorEngineParams array(std::uint32_t r, std::uint32_t c, bool overlap) {
-  TensorEngineParams p;
-  p.rows = r;
-  p.cols = c;
-  p.weight_load_overlap = overlap;
-  return p;
-}
 
 /// The classic analytical model of a weight-stationary R×C array, fold by fold: each fold loads
 /// R rows of weights (R cycles), streams M rows (M cycles) and drains (R + C − 2 cycles).

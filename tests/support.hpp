@@ -1,0 +1,77 @@
+#pragma once
+// Helpers shared by the test files: stub peers for component tests, small graphs and workloads.
+#include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include <systemc>
+
+#include "infsim/cores/neuron_core.hpp"
+#include "infsim/graph.hpp"
+#include "infsim/interconnect/modules.hpp"
+#include "infsim/simulate.hpp"
+
+namespace infsim::test {
+
+/// Records what a core sends; accepts only while `open`.
+struct StubOutput : StageOutput {
+  bool open = true;
+  std::vector<std::pair<std::uint64_t, Ps>> sent;
+  bool can_send() const override { return open; }
+  void send(std::uint64_t r) override { sent.push_back({r, now_ps()}); }
+};
+
+/// Records when a core frees its input buffers.
+struct StubRelease : InputRelease {
+  std::vector<Ps> at;
+  void released() override { at.push_back(now_ps()); }
+};
+
+/// Records when transfers arrive.
+struct StubReceiver : TransferReceiver {
+  std::vector<std::pair<std::uint64_t, Ps>> done;
+  void transfer_done(std::uint64_t tag) override { done.push_back({tag, now_ps()}); }
+};
+
+/// Runs `f` at a given simulated time (to open a stub's gate, or start traffic, mid-run).
+struct At : sc_core::sc_module {
+  SC_HAS_PROCESS(At);
+  At(sc_core::sc_module_name n, Ps t, std::function<void()> f)
+      : sc_core::sc_module(n), fn(std::move(f)) {
+    SC_METHOD(fire);
+    dont_initialize();
+    sensitive << ev;
+    ev.notify(ps_time(t));
+  }
+  void fire() { fn(); }
+  sc_core::sc_event ev;
+  std::function<void()> fn;
+};
+
+/// input [64] → linear 64→64 (no bias): 128 bytes in and out (FP16).
+inline Graph tiny() {
+  GraphBuilder b("tiny");
+  const int x = b.input("x", {64});
+  b.linear("fc", x, 64, false);
+  return b.build();
+}
+
+/// `n` closed-loop requests with `warmup` excluded.
+inline Workload requests(std::uint64_t n, std::int64_t warmup = 0) {
+  Workload w;
+  w.requests = n;
+  w.warmup = warmup;
+  return w;
+}
+
+/// A TensorEngine of r × c with weight-load overlap on or off.
+inline TensorEngineParams array(std::uint32_t r, std::uint32_t c, bool overlap) {
+  TensorEngineParams p;
+  p.rows = r;
+  p.cols = c;
+  p.weight_load_overlap = overlap;
+  return p;
+}
+
+}  // namespace infsim::test
