@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config libsystemc-dev libeigen3-dev nlohmann-json3-dev catch2
-      libbenchmark-dev libcli11-dev)
+      libbenchmark-dev libcli11-dev libonnx-dev libprotobuf-dev python3-onnx python3-numpy
+      libonnx-testdata python3-matplotlib)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

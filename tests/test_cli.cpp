@@ -312,8 +312,9 @@ TEST_CASE("cli: more cores than the topology has is one clean error", "[cli]") {
 
 TEST_CASE("cli: a model that does not fit says by how much and how many cores fit", "[cli]") {
   TempDir dir;
-  const auto r = run_failing_with_json(dir, {"run", "--requests", "50", "--preset", "inf1.xlarge",
-                                             "--model", "resnet50", "--cores", "4"});
+  const auto r =
+      run_failing_with_json(dir, {"run", "--requests", "50", "--preset", "inf1.xlarge", "--model",
+                                  "resnet50", "--cores", "4", "--static-weights"});
   require_clean_error(r, {"resnet50", "does not fit", "bytes more than"});
   std::smatch m;
   const std::regex over("([0-9]+) bytes more than");
@@ -326,7 +327,7 @@ TEST_CASE("cli: a model that does not fit says by how much and how many cores fi
 
   TempDir dir2;
   require_clean_error(run_failing_with_json(dir2, {"compile", "--preset", "inf1.xlarge", "--model",
-                                                   "resnet50", "--cores", "4"}),
+                                                   "resnet50", "--cores", "4", "--static-weights"}),
                       {"does not fit", "smallest core count that fits"});
 }
 
@@ -467,7 +468,7 @@ TEST_CASE("cli: compile --json writes the plan", "[cli]") {
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.err.empty());
-  CHECK_THAT(r.out, Contains("16 stages"));
+  CHECK_THAT(r.out, Contains("pipeline, 16 cores"));
   const json j = read_json(out);
   REQUIRE(j.at("stages").is_array());
   CHECK(j.at("stages").size() == 16);
@@ -569,4 +570,80 @@ TEST_CASE("cli: open loop runs are deterministic for a seed", "[cli]") {
   const json jc = json::parse(run_seed("8", "c.json").second);
   CHECK(jc.at("seed").get<std::uint64_t>() == 8);
   CHECK(ja.at("latency_ms") != jc.at("latency_ms"));
+}
+
+// --- Issue 4: core counts, groups, streamed weights, plans as files --------------------------
+
+TEST_CASE("cli: compile --cores auto prints the table, the choice and the AWS rule", "[cli][modes]") {
+  TempDir dir;
+  const std::string out = dir.file("plan.json");
+  const auto r = run_cli({"compile", "--model", "resnet50", "--preset", "inf1.6xlarge", "--cores",
+                          "auto", "--json", out});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("fits in SRAM") && Contains("<- chosen") &&
+                        Contains("<- AWS rule of thumb") &&
+                        Contains("chosen: 6 cores (objective: fit)"));
+  const json j = read_json(out);
+  CHECK(j.at("cores").get<int>() == 6);
+  CHECK(j.at("auto_cores").at("chosen").get<int>() == 6);
+  CHECK(j.at("auto_cores").at("aws_rule_of_thumb").get<int>() == 4);
+  CHECK(j.at("auto_cores").at("rows").size() == 16);
+}
+
+TEST_CASE("cli: run --cores auto --objective throughput simulates every core count",
+          "[cli][modes]") {
+  const auto r = run_cli({"run", "--graph", source_file("examples/models/tiny_cnn.json"),
+                          "--preset", "inf1.xlarge", "--cores", "auto", "--objective",
+                          "throughput", "--requests", "100"});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("cores auto: ") && Contains("highest simulated throughput"));
+}
+
+TEST_CASE("cli: a plan written by compile runs with --plan; a bad plan is one clean error",
+          "[cli][modes]") {
+  TempDir dir;
+  const std::string plan = dir.file("plan.json");
+  REQUIRE(run_cli({"compile", "--model", "resnet50", "--cores", "8", "--groups", "2", "--json",
+                   plan})
+              .exit_code == 0);
+  const std::string out = dir.file("report.json");
+  const auto r =
+      run_cli({"run", "--model", "resnet50", "--plan", plan, "--requests", "100", "--json", out});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("data-parallel, 2 groups of 8 cores"));
+  const json j = read_json(out);
+  CHECK(j.at("mode") == "data-parallel");
+  CHECK(j.at("groups").get<int>() == 2);
+
+  // Edited by hand: stage 3 of group 0 moved onto a core that does not exist.
+  json edited = read_json(plan);
+  edited["stages"][3]["core"] = 99;
+  const std::string bad = dir.file("bad.json");
+  {
+    std::ofstream f(bad);
+    f << edited.dump();
+  }
+  require_clean_error(run_cli({"run", "--model", "resnet50", "--plan", bad, "--requests", "10"}),
+                      {"bad.json", "stages[3].core = 99"});
+  require_clean_error(
+      run_cli({"run", "--model", "resnet50", "--plan", dir.file("none.json"), "--requests", "10"}),
+      {"none.json"});
+  // The plan is for ResNet-50: another model is refused by name.
+  require_clean_error(run_cli({"run", "--model", "bert-base", "--plan", plan, "--requests", "10"}),
+                      {"plan.json", "but the graph is 'bert-base'"});
+}
+
+TEST_CASE("cli: bad --cores, --groups and --objective values are refused", "[cli][modes]") {
+  require_parse_error(run_cli({"run", "--cores", "many"}), "--cores");
+  require_parse_error(run_cli({"run", "--cores", "0"}), "--cores");
+  require_parse_error(run_cli({"run", "--groups", "0"}), "--groups");
+  require_parse_error(run_cli({"compile", "--cores", "auto", "--objective", "speed"}),
+                      "--objective");
+  require_clean_error(run_cli({"run", "--cores", "8", "--groups", "3", "--requests", "10"}),
+                      {"8 per group", "3 groups", "16 NeuronCores"});
+  require_clean_error(run_cli({"run", "--cores", "auto", "--groups", "2", "--requests", "10"}),
+                      {"--cores auto", "--groups"});
 }

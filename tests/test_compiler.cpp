@@ -86,38 +86,61 @@ TEST_CASE("a plan covers every op once, in contiguous stages, stage i on core i"
 }
 
 TEST_CASE("the partitioner finds the brute-force optimum on small graphs", "[compiler]") {
+  // The compiler's policy: the best split that keeps every weight in SRAM when there is one;
+  // otherwise (unless static weights) the best split that streams; otherwise an error.
+  int streaming_cases = 0;
   for (bool residual : {false, true}) {
     const Graph g = small_graph(residual);
-    for (double sram : {0.25, 0.5, 4.0}) {
-      const SystemConfig cfg = tight_config(sram);
+    for (double sram : {0.0625, 0.125, 0.25, 0.5, 4.0}) {
+      SystemConfig cfg = tight_config(sram);
+      apply_override(cfg, "pipeline.stream_buffer_kib=8");  // small enough to stream here
       const auto n = static_cast<std::uint32_t>(g.ops.size());
       for (std::uint32_t stages = 1; stages <= 4; ++stages) {
-        Ps best = 0;
-        bool any = false;
-        for_each_split(n, 2, stages, [&](const std::vector<std::uint32_t>& starts) {
-          const Plan p = plan_from_cuts(g, cfg, CompileOptions{stages, 1}, starts);
-          for (const auto& s : p.stages)
-            if (s.sram_bytes > p.sram_capacity) return;
-          if (!any || p.bottleneck_ps() < best) best = p.bottleneck_ps();
-          any = true;
-        });
+        const auto brute = [&](bool static_weights, Ps& best) {
+          bool any = false;
+          for_each_split(n, 2, stages, [&](const std::vector<std::uint32_t>& starts) {
+            const Plan p =
+                plan_from_cuts(g, cfg, CompileOptions{stages, 1, 1, static_weights}, starts);
+            for (const auto& s : p.stages)
+              if (s.sram_bytes > p.sram_capacity) return;
+            if (!any || p.bottleneck_ps() < best) best = p.bottleneck_ps();
+            any = true;
+          });
+          return any;
+        };
+        Ps best_static = 0, best_streaming = 0;
+        const bool any_static = brute(true, best_static);
+        const bool any_streaming = brute(false, best_streaming);
         INFO(g.name << ", " << sram << " MiB, " << stages << " stages");
-        if (any) {
-          const Plan p = compile(g, cfg, CompileOptions{stages, 1});
-          CHECK(p.bottleneck_ps() == best);
-          for (const auto& s : p.stages) CHECK(s.sram_bytes <= p.sram_capacity);
+        if (any_static) {
+          for (bool sw : {true, false}) {
+            const Plan p = compile(g, cfg, CompileOptions{stages, 1, 1, sw});
+            CHECK(p.bottleneck_ps() == best_static);
+            for (const auto& s : p.stages) {
+              CHECK(s.sram_bytes <= p.sram_capacity);
+              CHECK(s.streamed_weight_bytes == 0);
+            }
+          }
         } else {
-          CHECK_THROWS_AS(compile(g, cfg, CompileOptions{stages, 1}), CompileError);
+          CHECK_THROWS_AS(compile(g, cfg, CompileOptions{stages, 1, 1, true}), CompileError);
+          if (any_streaming) {
+            ++streaming_cases;
+            const Plan p = compile(g, cfg, CompileOptions{stages, 1});
+            CHECK(p.bottleneck_ps() == best_streaming);
+          } else {
+            CHECK_THROWS_AS(compile(g, cfg, CompileOptions{stages, 1}), CompileError);
+          }
         }
       }
     }
   }
+  CHECK(streaming_cases >= 4);  // the streaming branch is exercised, not only the static one
 }
 
 TEST_CASE("a model that does not fit says by how much and what would", "[compiler]") {
   const Graph g = build_model("resnet50");
   const SystemConfig cfg = preset("inf1.xlarge");
-  CHECK_THROWS_WITH(compile(g, cfg, CompileOptions{4, 1}),
+  CHECK_THROWS_WITH(compile(g, cfg, CompileOptions{4, 1, 1, true}),
                     Contains("does not fit in 4 NeuronCores") && Contains("bytes more than") &&
                         Contains("smallest core count that fits is 6") &&
                         Contains("more than the 4 cores"));
@@ -137,7 +160,8 @@ TEST_CASE("tables kept in DRAM must fit the chip's DRAM", "[compiler]") {
   CHECK(p.stages[0].dram_weight_bytes == 47'668'224 + 2 * 768 * 2);  // + token-type table
   apply_override(cfg, "dram.capacity_gib=0.03125");                  // 32 MiB
   CHECK_THROWS_WITH(compile(g, cfg, CompileOptions{24, 1}),
-                    Contains("chip 0 must keep 47671296 bytes of tables in device DRAM"));
+                    Contains("chip 0 must keep 47671296 bytes of tables and streamed weights in "
+                             "device DRAM"));
 }
 
 TEST_CASE("plan_from_cuts checks the cuts it is given", "[compiler]") {
@@ -171,7 +195,7 @@ TEST_CASE("more cores never fit less", "[compiler][relations]") {
   const SystemConfig cfg = preset("inf1.6xlarge");
   const std::uint32_t need = min_cores_to_fit(g, cfg);
   REQUIRE(need > 0);
-  CHECK_THROWS_AS(compile(g, cfg, CompileOptions{need - 1, 1}), CompileError);
+  CHECK_THROWS_AS(compile(g, cfg, CompileOptions{need - 1, 1, 1, true}), CompileError);
   Ps prev = 0;
   for (std::uint32_t n = need; n <= cfg.total_cores(); ++n) {
     const Plan p = compile(g, cfg, CompileOptions{n, 1});

@@ -449,3 +449,120 @@ TEST_CASE("one request end to end with the DDR4 model", "[ddr4][simulate]") {
   // within 0.5 us of the simple model's 6.83 us.
   CHECK(std::abs(r.simulated_time_s - simple_total) < 0.5e-6);
 }
+
+namespace {
+
+// Every piece of bank, rank and channel state visible through Ddr4Timing's interface, and the
+// first cycle each command may issue on each bank: equal in both models means equal futures.
+void check_same_state(const Ddr4Timing& a, const Ddr4Timing& b) {
+  const Ddr4Params& p = a.params();
+  for (std::uint32_t ch = 0; ch < p.channels; ++ch) {
+    REQUIRE(a.last_command(ch) == b.last_command(ch));
+    REQUIRE(a.last_column(ch) == b.last_column(ch));
+    for (std::uint32_t rk = 0; rk < p.ranks; ++rk) {
+      REQUIRE(a.refresh_due(ch, rk) == b.refresh_due(ch, rk));
+      for (std::uint32_t g = 0; g < p.bank_groups; ++g)
+        for (std::uint32_t bk = 0; bk < p.banks_per_group; ++bk) {
+          Ddr4Addr x = at(g, bk, 0, 0, ch, rk);
+          INFO("channel " << ch << " rank " << rk << " group " << g << " bank " << bk);
+          REQUIRE(a.is_open(x) == b.is_open(x));
+          REQUIRE(a.hits_since_act(x) == b.hits_since_act(x));
+          if (a.is_open(x)) {
+            REQUIRE(a.open_row(x) == b.open_row(x));
+            x.row = a.open_row(x);
+          }
+          for (Ddr4Cmd c : {Ddr4Cmd::Act, Ddr4Cmd::Pre, Ddr4Cmd::Rd, Ddr4Cmd::PreAll, Ddr4Cmd::Ref})
+            REQUIRE(a.earliest(c, x) == b.earliest(c, x));
+        }
+    }
+  }
+  const Ddr4Stats& sa = a.stats();
+  const Ddr4Stats& sb = b.stats();
+  REQUIRE(sa.reads == sb.reads);
+  REQUIRE(sa.hits == sb.hits);
+  REQUIRE(sa.closed == sb.closed);
+  REQUIRE(sa.conflicts == sb.conflicts);
+  REQUIRE(sa.acts == sb.acts);
+  REQUIRE(sa.pres == sb.pres);
+  REQUIRE(sa.refreshes == sb.refreshes);
+}
+
+}  // namespace
+
+TEST_CASE("DDR4 stream: closed form equals line-by-line issue on random transfers", "[ddr4]") {
+  // Random organisations and timings, random transfer sizes, addresses (continuing the previous
+  // transfer, re-reading its rows, or jumping, wrapping at the capacity) and start times (before
+  // the previous transfer's last read, back to back, or after idle refresh intervals). After
+  // every transfer: equal completion time and an equal state (every bank's row, reads since its
+  // ACT and first cycle of every command; refresh due times; every counter).
+  std::uint64_t seed = 20261125;
+  auto next = [&seed](std::uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  auto pick = [&next](std::initializer_list<std::uint32_t> v) {
+    return *(v.begin() + next(v.size()));
+  };
+  std::uint64_t closed_runs = 0, closed_steps = 0, stepped = 0;
+  for (int v = 0; v < 24; ++v) {
+    Ddr4Params p;
+    if (v > 0) {  // variant 0: the preset
+      p.ranks = pick({1, 1, 2});
+      p.bank_groups = pick({1, 2, 4, 4});
+      p.banks_per_group = pick({1, 2, 4, 4});
+      p.row_bytes = pick({512, 1024, 8192, 8192});
+      p.rows = pick({16, 32768});
+      p.read_queue = pick({1, 3, 8, 32, 32});
+      p.trefi = pick({2000, 3000, 12480});
+      p.trfc = pick({100, 416});
+      p.trcd = pick({14, 22, 40});
+      p.trp = pick({14, 22});
+      p.tras = pick({32, 52});
+      p.trc = p.tras + p.trp + pick({0, 6});
+      p.trrd_s = pick({2, 4, 6});
+      p.trrd_l = p.trrd_s + pick({0, 4});
+      p.tfaw = pick({16, 34, 60});
+      p.tccd_s = pick({4, 4, 5});
+      p.tccd_l = pick({4, 8, 8, 20});
+      p.trtp = pick({8, 12});
+      p.trtrs = pick({0, 1, 3});
+    }
+    INFO("variant " << v << ": ranks " << p.ranks << " groups " << p.bank_groups << " banks "
+                    << p.banks_per_group << " row " << p.row_bytes << " queue " << p.read_queue
+                    << " tREFI " << p.trefi << " tCCD_L " << p.tccd_l);
+    Ddr4Dram a("a", p), b("b", p);
+    const std::uint64_t cap = p.capacity_bytes();
+    std::uint64_t addr = next(cap / 64) * 64;
+    std::int64_t t = static_cast<std::int64_t>(next(20000));
+    for (int k = 0; k < 40; ++k) {
+      const std::uint64_t r = next(10);
+      const std::uint64_t lines = 1 + (r < 3 ? next(64) : r < 8 ? next(6000) : next(30000));
+      const std::int64_t ea = a.stream_read(addr, lines, t, true);
+      const std::int64_t eb = b.stream_read(addr, lines, t, false);
+      INFO("transfer " << k << " at line " << addr / 64 << ", " << lines << " lines from " << t);
+      REQUIRE(ea == eb);
+      REQUIRE(a.ready_at() == b.ready_at());
+      check_same_state(a.timing(), b.timing());
+      const std::uint64_t how = next(10);
+      if (how < 6)
+        addr += lines * 64;  // the next stretch (the adapter's rotating allocator)
+      else if (how < 8)
+        addr -= std::min<std::uint64_t>(addr, 64 * next(2 * lines + 1));  // re-read open rows
+      else
+        addr = next(cap / 64) * 64;
+      addr %= cap + 64 * next(2);  // now and then past the capacity: decode wraps
+      const std::uint64_t when = next(10);
+      const std::int64_t last = a.timing().last_column(0);
+      t = when < 4   ? last  // back to back
+          : when < 6 ? std::max<std::int64_t>(0, last - static_cast<std::int64_t>(next(300)))
+          : when < 9 ? ea + static_cast<std::int64_t>(next(3000))
+                     : ea + static_cast<std::int64_t>(next(4 * p.trefi));  // idle refreshes
+    }
+    closed_runs += a.closed_runs();
+    closed_steps += a.stepped_lines();
+    stepped += b.stepped_lines();
+  }
+  // The closed form did the work in runs: far fewer lines one by one.
+  CHECK(closed_runs > 0);
+  CHECK(closed_steps * 10 < stepped);
+}

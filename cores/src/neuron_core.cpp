@@ -1,5 +1,6 @@
 #include "infsim/cores/neuron_core.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "infsim/common/error.hpp"
@@ -13,6 +14,7 @@ Ps now() {
 sc_core::sc_time after(Ps t) {
   return sc_core::sc_time::from_value(t);
 }
+constexpr std::uint64_t kStreamTag = 1;
 }  // namespace
 
 NeuronCore::NeuronCore(sc_core::sc_module_name name, const CoreParams& p, std::uint32_t id)
@@ -34,7 +36,21 @@ void NeuronCore::set_dram_path(TransferScheduler* xfer, std::vector<Resource*> p
   dram_path_ = std::move(path);
 }
 
-void NeuronCore::transfer_done(std::uint64_t) {
+void NeuronCore::transfer_done(std::uint64_t tag) {
+  if (tag == kStreamTag) {
+    // The last weight chunk has arrived at e: the compute that needs it (a chunk's share of the
+    // stage, C / n) follows it, and the compute before it may have been held up waiting for the
+    // chunks: with n chunks arriving evenly over [start, e], compute ends at
+    // max(start + C + (e - start) / n, e + C / n) (the double-buffering bound; docs/TIMING.md).
+    const Ps e = now();
+    const Ps n = program_.stream_chunks == 0 ? 1 : program_.stream_chunks;
+    const Ps end = std::max(start_ + compute_ps_ + (e - start_) / n, e + compute_ps_ / n);
+    streaming_ = false;
+    stats_.fetch_ps += end - (start_ + compute_ps_);
+    done_at_ = end;
+    wake_.notify(after(done_at_ - e));
+    return;
+  }
   fetching_ = false;
   fetched_ = true;
   wake_.notify(sc_core::SC_ZERO_TIME);
@@ -47,7 +63,7 @@ void NeuronCore::deliver(std::uint64_t request) {
 
 void NeuronCore::step() {
   const Ps t = now();
-  if (computing_ && t >= done_at_) {
+  if (computing_ && !streaming_ && t >= done_at_) {
     computing_ = false;
     holding_ = true;
     hold_since_ = t;
@@ -60,13 +76,16 @@ void NeuronCore::step() {
     out_->send(current_);
   }
   if (!computing_ && !holding_ && !fetching_ && !queue_.empty()) {
-    if (program_.dram_read_bytes > 0 && !fetched_) {
-      // Gather this request's rows from DRAM first; compute starts when they arrive.
+    const bool stream_first = program_.stream_bytes > 0 && !program_.prefetch;
+    const Bytes fetch = program_.dram_read_bytes + (stream_first ? program_.stream_bytes : 0);
+    if (fetch > 0 && !fetched_) {
+      // Gather this request's rows (and, without prefetch, its streamed weights) from DRAM
+      // first; compute starts when they arrive.
       if (xfer_ == nullptr)
         throw Error(std::string(name()) + ": the stage reads DRAM but has no path");
       fetching_ = true;
       fetch_since_ = t;
-      xfer_->start(dram_path_, program_.dram_read_bytes, 0, this, 0);
+      xfer_->start(dram_path_, fetch, 0, this, 0);
       return;
     }
     if (fetched_) stats_.fetch_ps += t - fetch_since_;
@@ -77,14 +96,24 @@ void NeuronCore::step() {
     const Ps duration = program_.duration() * period_;
     done_at_ = sbuf_ != nullptr ? sbuf_->engine_reads(t, program_.sram_read_bytes, duration)
                                 : t + duration;
-    stats_.busy_ps += done_at_ - t;
+    start_ = t;
+    compute_ps_ = done_at_ - t;
+    stats_.busy_ps += compute_ps_;
     stats_.tensor_cycles += program_.tensor;
     stats_.vector_cycles += program_.vector;
     stats_.scalar_cycles += program_.scalar;
     stats_.dma_cycles += program_.dma;
+    if (program_.stream_bytes > 0) stats_.streamed_bytes += program_.stream_bytes;
+    if (program_.stream_bytes > 0 && program_.prefetch) {
+      if (xfer_ == nullptr)
+        throw Error(std::string(name()) + ": the stage streams weights but has no DRAM path");
+      streaming_ = true;
+      xfer_->start(dram_path_, program_.stream_bytes, 0, this, kStreamTag);
+      return;  // the end is known when the last chunk arrives
+    }
   }
   // A wake-up from outside may have replaced the pending completion notification: re-arm it.
-  if (computing_) wake_.notify(after(done_at_ - t));
+  if (computing_ && !streaming_) wake_.notify(after(done_at_ - t));
 }
 
 }  // namespace infsim

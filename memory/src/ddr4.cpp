@@ -253,34 +253,52 @@ inline void Ddr4Timing::issue_(Ddr4Cmd c, const Ddr4Addr& a, Time t) {
 }
 
 void Ddr4Timing::refresh_until(std::uint32_t channel, std::uint32_t rank, Time t, Time min_issue) {
-  Ddr4Addr a;
-  a.channel = channel;
-  a.rank = rank;
-  Rank& r = ranks_[rank_index(a)];
+  const std::size_t ri = static_cast<std::size_t>(channel) * p_.ranks + rank;
+  Rank& r = ranks_[ri];
+  if (r.ref_due > t) return;
+  // The same commands and state as issuing PREA and REF through earliest_ and issue_, in two
+  // passes over the rank's banks per refresh (this runs on every refresh of the adapter's streams):
+  // PREA at max(due, command bus, every open bank's PRE bound), each open bank then ACT-ready at
+  // max(act_ok, PREA + tRP); REF at max(PREA + 1, every bank's act_ok), after which every bank is
+  // closed and ACT-ready at exactly REF + tRFC (REF is at or after every act_ok).
+  const std::size_t nb = static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
+  Bank* const bk = &banks_[ri * nb];
+  Channel& ch = chans_[channel];
   while (r.ref_due <= t) {
+    Time pe = 0;     // earliest_(PreAll): the open banks' PRE bounds
+    Time ready = 0;  // earliest_(Ref) before the PREA: every bank's act_ok
+    for (std::size_t i = 0; i < nb; ++i) {
+      if (bk[i].open) pe = mx(pe, pre_earliest(bk[i]));
+      ready = mx(ready, bk[i].act_ok);
+    }
     // An idle rank (every bank closed and ready) refreshes exactly at each due time: skip all but
-    // the last of a long idle stretch at once.
-    if (r.open_banks == 0 && p_.trfc <= p_.trefi && earliest_(Ddr4Cmd::Ref, a) <= r.ref_due &&
-        min_issue <= r.ref_due) {
+    // the last of a long idle stretch at once (the last REF below sets every act_ok anyway).
+    if (r.open_banks == 0 && p_.trfc <= p_.trefi && min_issue <= r.ref_due && ready <= r.ref_due) {
       const Time extra = (t - r.ref_due) / p_.trefi;  // refreshes before the last one
       if (extra > 0) {
         const Time last_skipped = r.ref_due + (extra - 1) * p_.trefi;
-        const std::size_t first = rank_index(a) * p_.bank_groups * p_.banks_per_group;
-        for (std::size_t i = 0; i < static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
-             ++i)
-          banks_[first + i].act_ok = mx(banks_[first + i].act_ok, last_skipped + p_.trfc);
+        ready = mx(ready, last_skipped + p_.trfc);
         r.ref_due += extra * p_.trefi;
         stats_.refreshes += static_cast<std::uint64_t>(extra);
       }
     }
     Time next = mx(r.ref_due, min_issue);
     if (r.open_banks > 0) {
-      const Time pa = mx(next, earliest_(Ddr4Cmd::PreAll, a));
-      issue_(Ddr4Cmd::PreAll, a, pa);
+      const Time pa = mx(next, pe);
+      ch.last_cmd = mx(ch.last_cmd, pa);
+      ready = mx(ready, pa + p_.trp);
+      stats_.pres += r.open_banks;
+      r.open_banks = 0;
       next = pa + 1;
     }
-    const Time ref = mx(next, earliest_(Ddr4Cmd::Ref, a));
-    issue_(Ddr4Cmd::Ref, a, ref);
+    const Time ref = mx(next, ready);
+    ch.last_cmd = mx(ch.last_cmd, ref);
+    for (std::size_t i = 0; i < nb; ++i) {
+      bk[i].open = false;
+      bk[i].act_ok = ref + p_.trfc;
+    }
+    r.ref_due += p_.trefi;
+    ++stats_.refreshes;
     min_issue = ref + 1;
   }
 }
@@ -523,81 +541,229 @@ std::int64_t Ddr4Dram::stream_read(std::uint64_t addr, std::uint64_t lines, std:
   return end;
 }
 
-std::int64_t Ddr4Dram::stream_channel(std::uint32_t ch, std::uint64_t first_line,
-                                      std::uint64_t count, std::int64_t start, bool closed_form) {
+inline std::int64_t Ddr4Dram::step_line_(std::uint32_t ch, const Ddr4Addr& a, std::int64_t in) {
+  Ddr4Timing& tm = timing_;
+  while (true) {
+    const std::int64_t due = tm.refresh_due(ch, a.rank);
+    RowResult res = RowResult::Hit;
+    const Ddr4Timing::Bank& bk = tm.bank(a);
+    if (!(bk.open && bk.row == a.row)) {
+      if (bk.open) {
+        const std::int64_t tp = std::max(in, tm.earliest_(Ddr4Cmd::Pre, a));
+        if (tp >= due) {
+          tm.refresh_until(ch, a.rank, tp);
+          continue;
+        }
+        tm.issue_(Ddr4Cmd::Pre, a, tp);
+        res = RowResult::Conflict;
+      } else {
+        res = RowResult::Closed;
+      }
+      const std::int64_t ta = std::max(in, tm.earliest_(Ddr4Cmd::Act, a));
+      if (ta >= due) {
+        tm.refresh_until(ch, a.rank, ta);
+        continue;
+      }
+      tm.issue_(Ddr4Cmd::Act, a, ta);
+    }
+    const std::int64_t tr = std::max(in, tm.earliest_(Ddr4Cmd::Rd, a));
+    if (tr >= due) {
+      tm.refresh_until(ch, a.rank, tr);
+      continue;  // the refresh closed the bank: this line starts over
+    }
+    tm.issue_(Ddr4Cmd::Rd, a, tr);
+    tm.count_row_result(res);
+    return tr;
+  }
+}
+
+std::int64_t Ddr4Dram::stream_channel_stepped(std::uint32_t ch, std::uint64_t first_line,
+                                              std::uint64_t count, std::int64_t start) {
   Ddr4Timing& tm = timing_;
   const Ddr4Params& p = tm.params();
   const std::uint64_t q = ring_.size();
+  std::int64_t end = start;
+  std::uint64_t slot = 0;  // i mod q: line i's ring slot, holding line i - q's read time
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const Ddr4Addr a = tm.decode_((first_line + i * p.channels) * p.line_bytes());
+    const std::int64_t in = i >= q ? std::max(start, ring_[slot]) : start;  // enters look-ahead
+    ++stepped_;
+    const std::int64_t tr = step_line_(ch, a, in);
+    ring_[slot] = tr;
+    if (++slot == q) slot = 0;
+    end = std::max(end, tm.read_done(tr));
+  }
+  return end;
+}
+
+std::int64_t Ddr4Dram::stream_channel(std::uint32_t ch, std::uint64_t first_line,
+                                      std::uint64_t count, std::int64_t start, bool closed_form) {
+  using Bank = Ddr4Timing::Bank;
+  using Group = Ddr4Timing::Group;
+  using Rank = Ddr4Timing::Rank;
+  Ddr4Timing& tm = timing_;
+  const Ddr4Params& p = tm.params();
   const auto tb = static_cast<std::int64_t>(p.burst_cycles());
   const std::uint32_t nbg = p.bank_groups;
-  const std::uint64_t line_bytes = p.line_bytes();
-  const std::uint64_t band_lines = static_cast<std::uint64_t>(nbg) * p.lines_per_row();
   // A run of row hits issues one read every burst exactly when neither tCCD_S nor tCCD_L (for
   // the bank group that comes round every nbg lines) can bind.
-  const bool closed_ok =
-      closed_form && p.tccd_s <= tb && p.tccd_l <= static_cast<std::int64_t>(nbg) * tb;
+  if (!closed_form || p.tccd_s > tb || p.tccd_l > static_cast<std::int64_t>(nbg) * tb)
+    return stream_channel_stepped(ch, first_line, count, start);
+  const std::uint64_t q = ring_.size();
+  const std::uint32_t bpg = p.banks_per_group;
+  const std::uint64_t band_lines = static_cast<std::uint64_t>(nbg) * p.lines_per_row();
+  const std::uint64_t ch_lines = tm.total_lines_ / p.channels;
+  const std::int64_t trp = p.trp, trc = p.trc, trcd = p.trcd, trrd_s = p.trrd_s, trrd_l = p.trrd_l,
+                     tfaw = p.tfaw, tccd_s = p.tccd_s, tccd_l = p.tccd_l, cl = p.cl,
+                     trtrs = p.trtrs, tras = p.tras, trtp = p.trtp;
+  Ddr4Timing::Channel& chn = tm.chans_[ch];
+  Ddr4Stats& st = tm.stats_;
+
+  // Lines of this channel are numbered by u = line / channels; u splits, low to high, into bank
+  // group | column | bank | rank | row, so a row band (one row of one bank in every group) is
+  // band_lines consecutive u, and band beta = u / band_lines names the bank, rank and row.
+  struct Band {
+    std::uint64_t beta = std::numeric_limits<std::uint64_t>::max();
+    std::uint32_t rank = 0, bank = 0, row = 0;
+    std::size_t rank_i = 0, group0 = 0, bank0 = 0;  // indices of the rank, group 0, (group 0, bank)
+  };
+  auto band_of = [&](std::uint64_t beta) {
+    Band b;
+    b.beta = beta;
+    b.bank = static_cast<std::uint32_t>(beta % bpg);
+    const std::uint64_t rr = beta / bpg;
+    b.rank = static_cast<std::uint32_t>(rr % p.ranks);
+    b.row = static_cast<std::uint32_t>(rr / p.ranks);
+    b.rank_i = static_cast<std::size_t>(ch) * p.ranks + b.rank;
+    b.group0 = b.rank_i * nbg;
+    b.bank0 = b.group0 * bpg + b.bank;
+    return b;
+  };
+  const std::uint64_t u0 = (first_line / p.channels) % ch_lines;
+  auto local = [&](std::uint64_t i) { return (u0 + i) % ch_lines; };
+
+  // Ddr4Timing::earliest_(Rd) for a bank of the band. The adapter never writes: every last_wr
+  // stays kNever, so the write-to-read and write-recovery bounds never bind and are left out.
+  auto rd_earliest = [&](const Bank& b, const Group& g, const Rank& r, std::uint32_t rank) {
+    std::int64_t t = mx(mx(b.act + trcd, r.last_rd + tccd_s), g.last_rd + tccd_l);
+    if (chn.bus_end != Ddr4Timing::kNever)
+      t = mx(t, chn.bus_end + (chn.bus_rank != rank ? trtrs : 0) - cl);
+    return mx(t, 0);
+  };
+  // Ddr4Timing::issue_(Rd) with `reads` column reads of the bank's row counted (the last at t).
+  auto commit_read = [&](Bank& b, Group& g, Rank& r, std::uint32_t rank, std::int64_t t,
+                         std::uint32_t reads) {
+    chn.last_cmd = mx(chn.last_cmd, t);
+    b.last_rd = t;
+    g.last_rd = t;
+    r.last_rd = t;
+    chn.last_rd = t;
+    chn.bus_end = t + cl + tb;
+    chn.bus_rank = rank;
+    chn.last_col = t;
+    b.col_since_act += reads;
+  };
+  // One line on its own: exactly step_line_ (PRE, ACT, RD with the same bounds and commits), in
+  // closed form per command; if a refresh falls due before a command, the line is handed to
+  // step_line_ from that point (the state so far is what step_line_ would have committed) and
+  // `refreshed` is set.
+  auto one_line = [&](const Band& bd, std::uint32_t g, std::int64_t in, bool& refreshed)
+                      __attribute__((always_inline))
+                          ->std::int64_t {
+    Bank& b = tm.banks_[bd.bank0 + static_cast<std::size_t>(g) * bpg];
+    Group& gr = tm.groups_[bd.group0 + g];
+    Rank& r = tm.ranks_[bd.rank_i];
+    const std::int64_t due = r.ref_due;
+    auto defer = [&]() {
+      refreshed = true;
+      Ddr4Addr a;
+      a.channel = ch;
+      a.rank = bd.rank;
+      a.bank_group = g;
+      a.bank = bd.bank;
+      a.row = bd.row;
+      return step_line_(ch, a, in);
+    };
+    RowResult res = RowResult::Hit;
+    if (!b.open || b.row != bd.row) {
+      if (b.open) {
+        const std::int64_t tp = mx(in, mx(mx(b.act + tras, b.last_rd + trtp), 0));
+        if (tp >= due) return defer();
+        chn.last_cmd = mx(chn.last_cmd, tp);
+        b.open = false;
+        b.act_ok = mx(b.act_ok, tp + trp);
+        --r.open_banks;
+        ++st.pres;
+        res = RowResult::Conflict;
+      } else {
+        res = RowResult::Closed;
+      }
+      const std::int64_t ta = mx(
+          in,
+          mx(mx(mx(b.act_ok, r.last_act + trrd_s), mx(gr.last_act + trrd_l, r.faw[0] + tfaw)), 0));
+      if (ta >= due) return defer();
+      chn.last_cmd = mx(chn.last_cmd, ta);
+      b.open = true;
+      b.row = bd.row;
+      b.col_since_act = 0;
+      b.act = ta;
+      b.act_ok = ta + trc;
+      gr.last_act = ta;
+      r.last_act = ta;
+      r.faw = {{r.faw[1], r.faw[2], r.faw[3], ta}};
+      ++r.open_banks;
+      ++st.acts;
+    }
+    const std::int64_t tr = mx(in, rd_earliest(b, gr, r, bd.rank));
+    if (tr >= due) return defer();
+    commit_read(b, gr, r, bd.rank, tr, 1);
+    ++st.reads;
+    tm.count_row_result(res);
+    return tr;
+  };
+
   std::int64_t prev = Ddr4Timing::kNever;  // this channel's previous read in this transfer
   std::int64_t end = start;
   std::uint64_t i = 0;
-  std::uint64_t slot = 0;  // i mod q: line i's ring slot, holding line i - q's read time
-  auto addr_of = [&](std::uint64_t k) { return (first_line + k * p.channels) * line_bytes; };
-  // One line issued on its own, entering the look-ahead at `in`: PRE (conflict) and ACT as early
-  // as the bank allows, then RD; a refresh falling due first is performed and the line starts
-  // over. Returns the RD's cycle.
-  auto step_line = [&](const Ddr4Addr& a, std::int64_t in) -> std::int64_t {
-    while (true) {
-      ++stepped_;
-      const std::int64_t due = tm.refresh_due(ch, a.rank);
-      RowResult res = RowResult::Hit;
-      const Ddr4Timing::Bank& bk = tm.bank(a);
-      if (!(bk.open && bk.row == a.row)) {
-        if (bk.open) {
-          const std::int64_t tp = std::max(in, tm.earliest_(Ddr4Cmd::Pre, a));
-          if (tp >= due) {
-            tm.refresh_until(ch, a.rank, tp);
-            continue;
-          }
-          tm.issue_(Ddr4Cmd::Pre, a, tp);
-          res = RowResult::Conflict;
-        } else {
-          res = RowResult::Closed;
-        }
-        const std::int64_t ta = std::max(in, tm.earliest_(Ddr4Cmd::Act, a));
-        if (ta >= due) {
-          tm.refresh_until(ch, a.rank, ta);
-          continue;
-        }
-        tm.issue_(Ddr4Cmd::Act, a, ta);
-      }
-      const std::int64_t tr = std::max(in, tm.earliest_(Ddr4Cmd::Rd, a));
-      if (tr >= due) {
-        tm.refresh_until(ch, a.rank, tr);
-        continue;  // the refresh closed the bank: this line starts over
-      }
-      tm.issue_(Ddr4Cmd::Rd, a, tr);
-      tm.count_row_result(res);
-      return tr;
-    }
+  // Read times of the last q lines (the look-ahead): ring_[x mod q], except the lines of the last
+  // run, [lz_i0, lz_i1), read at lz_p0 + tb·(x − lz_i0 + 1) and written to the ring only if a
+  // later line needs them.
+  std::uint64_t lz_i0 = 0, lz_i1 = 0;
+  std::int64_t lz_p0 = 0;
+  auto read_time = [&](std::uint64_t x) {
+    return x >= lz_i0 && x < lz_i1 ? lz_p0 + tb * static_cast<std::int64_t>(x - lz_i0 + 1)
+                                   : ring_[x % q];
   };
+  Band bd;  // line i's band
   while (i < count) {
-    const Ddr4Addr a = tm.decode_(addr_of(i));
-    const std::int64_t in = i >= q ? std::max(start, ring_[slot]) : start;  // enters look-ahead
-    if (closed_ok && prev != Ddr4Timing::kNever && in <= prev + tb) {
+    const std::uint64_t u = local(i);
+    if (u / band_lines != bd.beta) bd = band_of(u / band_lines);
+    const std::uint64_t pos = u - bd.beta * band_lines;  // position in the band
+    const auto g = static_cast<std::uint32_t>(pos % nbg);
+    const std::int64_t in = i >= q ? mx(start, read_time(i - q)) : start;  // enters look-ahead
+    if (prev == Ddr4Timing::kNever) {
+      // The transfer's first line: if it hits an open row it reads at T = max(start, earliest
+      // RD) exactly, so a run may start there as if the previous read were at T − tb.
+      const Bank& b = tm.banks_[bd.bank0 + static_cast<std::size_t>(g) * bpg];
+      if (b.open && b.row == bd.row)
+        prev =
+            mx(in, rd_earliest(b, tm.groups_[bd.group0 + g], tm.ranks_[bd.rank_i], bd.rank)) - tb;
+    }
+    if (prev != Ddr4Timing::kNever && in <= prev + tb) {
       // Closed form: every bank of this row band already serves the row and has been read since
       // its ACT, no write is pending, and no refresh falls due before the last read.
-      const std::int64_t due = tm.refresh_due(ch, a.rank);
-      const std::uint64_t band_pos = a.bank_group + static_cast<std::uint64_t>(nbg) * a.column;
-      std::uint64_t m = std::min(band_lines - band_pos, count - i);
-      const std::int64_t room = (due - 1 - prev) / tb;
+      const Rank& r = tm.ranks_[bd.rank_i];
+      std::uint64_t m = std::min(band_lines - pos, count - i);
+      const std::int64_t room = (r.ref_due - 1 - prev) / tb;
       m = std::min<std::uint64_t>(m, room > 0 ? static_cast<std::uint64_t>(room) : 0);
       bool ok = m > nbg;
-      // Bank group (a.bank_group + j) mod nbg first comes at read j + 1 of the run.
-      Ddr4Addr b = a;
+      // Bank group (g + j) mod nbg first comes at read j + 1 of the run.
       for (std::uint32_t j = 0; ok && j < nbg; ++j) {
-        b.bank_group = a.bank_group + j < nbg ? a.bank_group + j : a.bank_group + j - nbg;
-        const Ddr4Timing::Bank& bk = tm.bank(b);
-        ok = bk.open && bk.row == a.row && bk.col_since_act > 0 &&
-             tm.earliest_(Ddr4Cmd::Rd, b) <= prev + tb * (j + 1);
+        const std::uint32_t gj = g + j < nbg ? g + j : g + j - nbg;
+        const Bank& b = tm.banks_[bd.bank0 + static_cast<std::size_t>(gj) * bpg];
+        ok = b.open && b.row == bd.row && b.col_since_act > 0 &&
+             rd_earliest(b, tm.groups_[bd.group0 + gj], r, bd.rank) <=
+                 prev + tb * static_cast<std::int64_t>(j + 1);
       }
       if (ok) {
         // The run: line i0 + k reads at p0 + tb·(k + 1). It goes on across row bands as long as
@@ -608,32 +774,42 @@ std::int64_t Ddr4Dram::stream_channel(std::uint32_t ch, std::uint64_t first_line
         const std::int64_t p0 = prev;
         const std::uint64_t i0 = i;
         auto run_time = [&](std::uint64_t x) {
-          return x >= i0 ? p0 + tb * static_cast<std::int64_t>(x - i0 + 1) : ring_[x % q];
+          return x >= i0 ? p0 + tb * static_cast<std::int64_t>(x - i0 + 1) : read_time(x);
         };
         ++runs_;
         std::uint64_t n = 0;  // lines [i0, i0 + n) belong to the run
         std::uint64_t seg = m;
-        bool band_end = m == band_lines - band_pos;
-        bool missed = false;  // a band-change line read later than the run's cycle
+        bool band_end = m == band_lines - pos;
+        Band sb = bd;          // the segment's band
+        std::uint32_t sg = g;  // the segment's first bank group
+        bool missed = false;   // a band-change line read later than the run's cycle
         std::uint64_t miss_line = 0;
         std::int64_t miss_tr = 0;
         while (true) {
-          // Reads of the segment [i0 + n, i0 + n + seg): only the last nbg touch state that can
-          // still bind.
+          // Reads of the segment [i0 + n, i0 + n + seg), all row hits: only the last nbg (one per
+          // bank group) leave state that can still bind.
           const std::uint64_t tail = std::min<std::uint64_t>(seg, nbg);
-          tm.count_hit_reads(seg - tail);
+          st.reads += seg;
+          st.hits += seg;
+          Rank& sr = tm.ranks_[sb.rank_i];
           for (std::uint64_t k = seg - tail; k < seg; ++k) {
-            const std::int64_t t = p0 + tb * static_cast<std::int64_t>(n + k + 1);
-            tm.issue_(Ddr4Cmd::Rd, tm.decode_(addr_of(i0 + n + k)), t);
-            tm.count_row_result(RowResult::Hit);
+            const auto gk = static_cast<std::uint32_t>((sg + k) % nbg);
+            commit_read(tm.banks_[sb.bank0 + static_cast<std::size_t>(gk) * bpg],
+                        tm.groups_[sb.group0 + gk], sr, sb.rank,
+                        p0 + tb * static_cast<std::int64_t>(n + k + 1),
+                        static_cast<std::uint32_t>(k / nbg + 1));  // the bank's reads in seg
           }
           n += seg;
           if (!band_end || count - (i0 + n) < nbg) break;
+          sb = band_of(local(i0 + n) / band_lines);
+          sg = 0;
           for (std::uint32_t j = 0; j < nbg; ++j) {
             const std::uint64_t ln = i0 + n;
-            const std::int64_t in_l = ln >= q ? std::max(start, run_time(ln - q)) : start;
-            const std::int64_t tr = step_line(tm.decode_(addr_of(ln)), in_l);
-            if (tr != p0 + tb * static_cast<std::int64_t>(n + 1)) {
+            const std::int64_t in_l = ln >= q ? mx(start, run_time(ln - q)) : start;
+            bool refreshed = false;
+            ++stepped_;
+            const std::int64_t tr = one_line(sb, j, in_l, refreshed);
+            if (refreshed || tr != p0 + tb * static_cast<std::int64_t>(n + 1)) {
               missed = true;
               miss_line = ln;
               miss_tr = tr;
@@ -643,23 +819,20 @@ std::int64_t Ddr4Dram::stream_channel(std::uint32_t ch, std::uint64_t first_line
           }
           if (missed) break;
           const std::int64_t last = p0 + tb * static_cast<std::int64_t>(n);
-          const std::int64_t due2 = tm.refresh_due(ch, tm.decode_(addr_of(i0 + n - 1)).rank);
-          const std::int64_t room2 = (due2 - 1 - last) / tb;
+          const std::int64_t room2 = (tm.ranks_[sb.rank_i].ref_due - 1 - last) / tb;
           seg = std::min(band_lines - nbg, count - (i0 + n));
           band_end = seg == band_lines - nbg;
           seg = std::min<std::uint64_t>(seg, room2 > 0 ? static_cast<std::uint64_t>(room2) : 0);
           if (seg < band_lines - nbg) band_end = false;
           if (seg == 0) break;
         }
-        {
-          const std::uint64_t x0 = n > q ? i0 + n - q : i0;
-          std::uint64_t s = x0 % q;
-          std::int64_t t = run_time(x0);
-          for (std::uint64_t x = x0; x < i0 + n; ++x, t += tb) {
-            ring_[s] = t;
-            if (++s == q) s = 0;
-          }
-        }
+        // The previous run's lines still in the look-ahead go to the ring (no line since has
+        // used their slots: those lines are less than q apart); this run becomes the lazy one.
+        for (std::uint64_t x = std::max(lz_i0, i0 > q ? i0 - q : 0); x < lz_i1; ++x)
+          ring_[x % q] = lz_p0 + tb * static_cast<std::int64_t>(x - lz_i0 + 1);
+        lz_i0 = i0;
+        lz_i1 = i0 + n;
+        lz_p0 = p0;
         prev = p0 + tb * static_cast<std::int64_t>(n);
         i = i0 + n;
         if (missed) {
@@ -667,16 +840,16 @@ std::int64_t Ddr4Dram::stream_channel(std::uint32_t ch, std::uint64_t first_line
           prev = miss_tr;
           i = miss_line + 1;
         }
-        slot = i % q;
-        end = std::max(end, tm.read_done(prev));
+        end = mx(end, tm.read_done(prev));
         continue;
       }
     }
-    const std::int64_t tr = step_line(a, in);
-    ring_[slot] = tr;
-    if (++slot == q) slot = 0;
+    bool refreshed = false;
+    ++stepped_;
+    const std::int64_t tr = one_line(bd, g, in, refreshed);
+    ring_[i % q] = tr;
     prev = tr;
-    end = std::max(end, tm.read_done(tr));
+    end = mx(end, tm.read_done(tr));
     ++i;
   }
   return end;

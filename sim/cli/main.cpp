@@ -1,4 +1,4 @@
-// The infsim command line: run, compile, presets, models.
+// The infsim command line: run, sweep, compile, presets, models, microbench.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +12,7 @@
 
 #include "infsim/infsim.hpp"
 #include "infsim/microbench.hpp"
+#include "sweep.hpp"
 
 namespace {
 
@@ -64,17 +65,67 @@ CLI::Validator finite_non_negative() {
       ">=0");
 }
 
+/// ONNX graph options (docs/ONNX.md): dynamic input dimensions and unknown operators.
+struct OnnxCli {
+  std::vector<std::string> input_shapes;  ///< "name=d1,d2,..." (repeatable --input-shape)
+  std::string unknown_ops = "error";
+};
+
+void add_onnx_options(CLI::App* app, OnnxCli& o) {
+  app->add_option("--input-shape", o.input_shapes,
+                  "ONNX graphs: shape of a graph input with its batch dimension, NAME=d1,d2,... "
+                  "(repeatable), e.g. --input-shape input=1,3,224,224");
+  app->add_option("--unknown-ops", o.unknown_ops,
+                  "ONNX graphs: an operator infsim does not know is an error, or runs on the "
+                  "VectorEngine at 1 FLOP per element (vector)")
+      ->check(CLI::IsMember({"error", "vector"}))
+      ->capture_default_str();
+}
+
+infsim::OnnxImportOptions onnx_options(const OnnxCli& o) {
+  infsim::OnnxImportOptions opts;
+  for (const auto& s : o.input_shapes) opts.input_shapes.insert(infsim::parse_input_shape(s));
+  opts.unknown_ops = infsim::parse_unknown_ops(o.unknown_ops);
+  return opts;
+}
+
+/// A graph file of either format; an ONNX import says on stdout what it approximated.
+infsim::Graph load_graph_any(const std::string& file, const OnnxCli& o) {
+  if (!infsim::is_onnx_file(file)) return infsim::load_graph_file(file);
+  const infsim::OnnxImport imp = infsim::import_onnx_file(file, onnx_options(o));
+  for (const auto& a : imp.report.approximated) std::cout << "approximated: " << a << "\n";
+  return imp.graph;
+}
+
 struct Common {
   std::string preset = "inf1.6xlarge";
   std::string config_file;
   std::vector<std::string> sets;
   std::string model = "resnet50";
   std::string graph_file;
-  std::uint32_t cores = 0;
+  OnnxCli onnx;       ///< --input-shape, --unknown-ops (ONNX graphs)
+  std::string cores;  ///< "", a whole number, or "auto"
   std::uint32_t batch = 1;
+  std::uint32_t groups = 1;
+  bool static_weights = false;
+  std::string objective = "fit";
+  std::string plan_file;
   int seq_len = 128;
   std::string json_file;
 };
+
+/// `--cores`: a whole number >= 1 or "auto".
+CLI::Validator cores_value() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        if (v == "auto") return {};
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9 ||
+            std::stoul(v) == 0)
+          return "'" + v + "' is neither a whole number >= 1 nor 'auto'";
+        return {};
+      },
+      "N|auto");
+}
 
 void add_common(CLI::App* app, Common& c, bool with_model) {
   app->add_option("--preset", c.preset, "Topology preset (see `infsim presets`)")
@@ -87,11 +138,32 @@ void add_common(CLI::App* app, Common& c, bool with_model) {
   if (!with_model) return;
   auto* m = app->add_option("--model", c.model, "Built-in model (see `infsim models`)")
                 ->capture_default_str();
-  app->add_option("--graph", c.graph_file, "Model graph as a JSON file (docs/GRAPH_FORMAT.md)")
+  app->add_option("--graph", c.graph_file,
+                  "Model graph: a JSON file (docs/GRAPH_FORMAT.md) or an ONNX model (docs/ONNX.md)")
       ->excludes(m);
-  app->add_option("--cores", c.cores,
-                  "NeuronCores (pipeline stages); default: every core of the topology")
-      ->check(whole_at_least(1));
+  add_onnx_options(app, c.onnx);
+  auto* cores = app->add_option("--cores", c.cores,
+                                "NeuronCores per copy of the model (pipeline stages), or 'auto' "
+                                "(see --objective); default: every core of the topology, "
+                                "divided among the groups")
+                    ->check(cores_value());
+  app->add_option("--groups", c.groups,
+                  "Data-parallel groups: copies of the model, each on --cores cores; requests "
+                  "go to the least-loaded group")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  app->add_flag("--static-weights", c.static_weights,
+                "Keep every weight in SRAM or fail (no streaming of weights from DRAM)");
+  app->add_option("--objective", c.objective,
+                  "With --cores auto: fit (fewest cores keeping all weights in SRAM), "
+                  "throughput or latency (simulate every core count)")
+      ->check(CLI::IsMember({"fit", "throughput", "latency"}))
+      ->capture_default_str();
+  app->add_option("--plan", c.plan_file,
+                  "Run a plan file (as `infsim compile --json` writes it, possibly edited) "
+                  "instead of compiling")
+      ->excludes(cores)
+      ->check(non_empty_file());
   app->add_option("--batch", c.batch, "Samples per request")
       ->check(whole_at_least(1))
       ->capture_default_str();
@@ -109,10 +181,32 @@ infsim::SystemConfig make_config(const Common& c) {
 }
 
 infsim::Graph make_graph(const Common& c) {
-  if (!c.graph_file.empty()) return infsim::load_graph_file(c.graph_file);
+  if (!c.graph_file.empty()) return load_graph_any(c.graph_file, c.onnx);
   infsim::ModelOptions mo;
   mo.seq_len = c.seq_len;
   return infsim::build_model(c.model, mo);
+}
+
+/// The plan the options ask for: read from --plan, chosen by --cores auto (then `choice` holds
+/// the table), or compiled.
+infsim::Plan make_plan(const Common& c, const infsim::SystemConfig& cfg, const infsim::Graph& g,
+                       const infsim::Workload& probe, infsim::CoreChoice* choice) {
+  if (!c.plan_file.empty()) return infsim::load_plan_file(c.plan_file, g, cfg);
+  infsim::CompileOptions o;
+  o.batch = c.batch;
+  o.groups = c.groups;
+  o.static_weights = c.static_weights;
+  if (c.cores == "auto") {
+    if (c.groups != 1)
+      throw infsim::Error("--cores auto chooses one pipeline's core count: drop --groups");
+    infsim::Workload w = probe;
+    w.requests = std::min<std::uint64_t>(w.requests, 400);
+    *choice =
+        infsim::choose_cores(g, cfg, o, infsim::parse_core_objective(c.objective), w);
+    return choice->plan;
+  }
+  o.cores = c.cores.empty() ? 0 : static_cast<std::uint32_t>(std::stoul(c.cores));
+  return infsim::compile(g, cfg, o);
 }
 
 /// Writes `text` to `path` only as a whole: a temporary file renamed into place, so a failure
@@ -172,6 +266,24 @@ int main(int argc, char** argv) {
       ->check(whole_at_least(0));
   run->add_option("--json", run_c.json_file, "Write the report as JSON to FILE")
       ->check(non_empty_file());
+  std::string run_csv;
+  run->add_option("--csv", run_csv,
+                  "Write the report's tables as CSV to FILE (section,index,field,value; "
+                  "docs/REPORT.md)")
+      ->check(non_empty_file());
+
+  // Sweeps: `infsim run` over a grid of points, in parallel child processes (sweep.cpp).
+  infsim_cli::SweepOptions sweep_o;
+  auto* sweep = app.add_subcommand(
+      "sweep", "Run `infsim run` over a grid or list of points in parallel; a CSV row per point");
+  sweep->add_option("spec", sweep_o.spec_file, "Sweep spec, JSON (docs/SWEEP.md)")
+      ->required()
+      ->check(non_empty_file());
+  sweep->add_option("--out", sweep_o.out_file, "CSV to write; points in it are skipped (resume)")
+      ->required()
+      ->check(non_empty_file());
+  sweep->add_option("--jobs,-j", sweep_o.jobs, "Points run at once (default: the number of cores)")
+      ->check(whole_at_least(1));
 
   Common comp_c;
   auto* comp =
@@ -190,6 +302,18 @@ int main(int argc, char** argv) {
   auto* models = app.add_subcommand("models", "List the built-in models");
   models->add_option("--seq-len", models_seq, "Sequence length of transformer models")
       ->check(CLI::Range(1, 512));
+
+  // What a graph file (ONNX or JSON) imports as.
+  std::string graph_path, graph_json;
+  OnnxCli graph_onnx;
+  auto* graph_cmd = app.add_subcommand(
+      "graph",
+      "Import a graph file (ONNX or JSON) and print operator counts by type and engine, "
+      "parameters, MACs and what was folded or approximated");
+  graph_cmd->add_option("file", graph_path, "The graph file")->required()->check(non_empty_file());
+  add_onnx_options(graph_cmd, graph_onnx);
+  graph_cmd->add_option("--json", graph_json, "Write the import report as JSON to FILE")
+      ->check(non_empty_file());
 
   // Component microbenchmarks.
   Common mb_c;
@@ -245,7 +369,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (app.get_subcommands().empty()) {
-    return app.exit(CLI::RequiredError("A subcommand (run, compile, presets, models, microbench)"));
+    return app.exit(
+        CLI::RequiredError("A subcommand (run, sweep, compile, presets, models, microbench)"));
   }
 
   try {
@@ -253,23 +378,48 @@ int main(int argc, char** argv) {
       const infsim::SystemConfig cfg = make_config(run_c);
       const infsim::Graph g = make_graph(run_c);
       infsim::validate(wl);
-      const infsim::Report r =
-          infsim::simulate(cfg, g, infsim::CompileOptions{run_c.cores, run_c.batch}, wl);
+      infsim::CoreChoice choice;
+      const infsim::Plan plan = make_plan(run_c, cfg, g, wl, &choice);
+      const infsim::Report r = infsim::simulate(cfg, g, plan, wl);
       if (!run_c.json_file.empty()) write_file(run_c.json_file, infsim::to_json(r).dump(2) + "\n");
+      if (!run_csv.empty()) write_file(run_csv, infsim::to_csv(r));
+      if (choice.chosen != 0)
+        std::cout << "cores auto: " << choice.chosen << " (" << choice.reason << ")\n";
       std::cout << infsim::format_text(r);
+    } else if (sweep->parsed()) {
+      infsim_cli::run_sweep(
+          sweep_o,
+          [run](const std::string& name) {
+            return run->get_option_no_throw("--" + name) != nullptr;
+          },
+          std::cout, std::cerr);
     } else if (comp->parsed()) {
       const infsim::SystemConfig cfg = make_config(comp_c);
       const infsim::Graph g = make_graph(comp_c);
-      const infsim::Plan p =
-          infsim::compile(g, cfg, infsim::CompileOptions{comp_c.cores, comp_c.batch});
-      const nlohmann::json j = infsim::plan_to_json(p, g);
+      infsim::CoreChoice choice;
+      infsim::Workload probe;
+      probe.requests = 400;
+      const infsim::Plan p = make_plan(comp_c, cfg, g, probe, &choice);
+      nlohmann::json j = infsim::plan_to_json(p, g);
+      if (choice.chosen != 0) {
+        std::cout << "core counts for " << g.name << " on " << cfg.name << ", batch " << p.batch
+                  << " (" << g.param_count() << " parameters, "
+                  << g.weight_bytes() << " bytes of weights)\n"
+                  << infsim::format_core_table(choice) << "\n";
+        j["auto_cores"] = infsim::core_choice_json(choice);
+      }
       if (!comp_c.json_file.empty()) write_file(comp_c.json_file, j.dump(2) + "\n");
-      std::cout << g.name << " on " << cfg.name << ": " << p.cores << " stages, batch " << p.batch
-                << ", State Buffer " << p.sram_capacity << " bytes per core\n";
-      std::cout << "stage core chip  ops  weights(B)   SRAM(B)  SRAM%   est us  first op\n";
+      std::cout << g.name << " on " << cfg.name << ": " << p.mode() << ", " << p.cores
+                << " cores";
+      if (p.groups > 1) std::cout << " (" << p.groups << " groups of " << p.cores / p.groups << ")";
+      std::cout << ", batch " << p.batch << ", State Buffer " << p.sram_capacity
+                << " bytes per core\n";
+      std::cout << "stage group core chip  ops  weights(B) streamed(B)   SRAM(B)  SRAM%   est us"
+                   "  first op\n";
       for (const auto& s : p.stages) {
-        std::cout << std::setw(5) << s.index << std::setw(5) << s.core << std::setw(5) << s.chip
-                  << std::setw(5) << (s.op_end - s.op_begin) << std::setw(12) << s.weight_bytes
+        std::cout << std::setw(5) << s.index << std::setw(6) << s.group << std::setw(5) << s.core
+                  << std::setw(5) << s.chip << std::setw(5) << (s.op_end - s.op_begin)
+                  << std::setw(12) << s.weight_bytes << std::setw(12) << s.streamed_weight_bytes
                   << std::setw(10) << s.sram_bytes << std::setw(6) << std::fixed
                   << std::setprecision(0) << 100.0 * s.sram_bytes / p.sram_capacity << "%"
                   << std::setw(9) << std::setprecision(2)
@@ -277,7 +427,8 @@ int main(int argc, char** argv) {
                   << g.ops[static_cast<std::size_t>(p.op_order[s.op_begin])].name << "\n";
       }
       std::cout << "estimated bottleneck stage time "
-                << static_cast<double>(p.bottleneck_ps()) / infsim::kPsPerUs << " us\n";
+                << static_cast<double>(p.bottleneck_ps()) / infsim::kPsPerUs
+                << " us; NeuronLink bytes per request " << p.neuronlink_bytes << "\n";
     } else if (presets->parsed()) {
       if (reference) {
         std::cout << infsim::config_reference_markdown();
@@ -328,6 +479,18 @@ int main(int argc, char** argv) {
       }
       if (!mb_c.json_file.empty()) write_file(mb_c.json_file, j.dump(2) + "\n");
       std::cout << text.str();
+    } else if (graph_cmd->parsed()) {
+      infsim::OnnxImport imp;
+      if (infsim::is_onnx_file(graph_path)) {
+        imp = infsim::import_onnx_file(graph_path, onnx_options(graph_onnx));
+      } else {
+        imp.graph = infsim::load_graph_file(graph_path);
+        imp.report.file = graph_path;
+      }
+      if (!graph_json.empty()) {
+        write_file(graph_json, infsim::import_report_to_json(imp).dump(2) + "\n");
+      }
+      std::cout << infsim::format_import_report(imp);
     } else if (models->parsed()) {
       infsim::ModelOptions mo;
       mo.seq_len = models_seq;

@@ -595,6 +595,18 @@ std::vector<Param> make_params() {
       "Input buffers per NeuronCore Pipeline stage (2 = double buffering: a stage receives the "
       "next request while it computes the current one).",
       "unpublished: 2, double buffering"));
+  t.push_back(integer("pipeline.stream_buffer_kib", "KiB", 4, 1 << 20,
+      [](auto& c) -> auto& { return c.pipeline.stream_buffer_kib; },
+      "State Buffer set aside on a core whose stage streams weights from DRAM: two halves, one "
+      "loading the next chunk of weights while the engines use the other.",
+      "unpublished: 2048 KiB (1/6 of the 12 MiB State Buffer), two 1 MiB chunks, large enough "
+      "that a chunk's transfer (about 20 us at 50 GiB/s) dwarfs the per-descriptor overheads"));
+  t.push_back(boolean("pipeline.weight_prefetch",
+      [](auto& c) -> auto& { return c.pipeline.weight_prefetch; },
+      "A stage that streams weights loads the next chunk while computing on the current one "
+      "(double buffering); false = all streamed weights arrive before the stage computes.",
+      "unpublished: true; AWS describes weights read from DRAM per layer and reused over a batch, "
+      "and a DMA engine beside the compute engines makes overlap the natural schedule"));
   // clang-format on
   return t;
 }

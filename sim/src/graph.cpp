@@ -288,6 +288,16 @@ int GraphBuilder::push(Op op) {
   return static_cast<int>(g_.ops.size()) - 1;
 }
 
+int GraphBuilder::add(Op op) {
+  for (int in : op.inputs) at(in, op.name);
+  if (op.shape.empty()) fail(op.name, "shape must not be empty");
+  for (auto d : op.shape) {
+    if (d <= 0) fail(op.name, "shape " + shape_str(op.shape) + " must be positive");
+  }
+  if (op.weight_elems < 0) fail(op.name, "negative weight count");
+  return push(std::move(op));
+}
+
 Graph GraphBuilder::build() {
   g_.validate();
   return g_;

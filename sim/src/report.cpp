@@ -33,6 +33,32 @@ std::string human_bytes(std::uint64_t b) {
   return s.str();
 }
 
+/// One CSV cell's text for a JSON scalar: strings as they are, numbers as JSON writes them
+/// (shortest text that reads back the same), booleans true/false, null empty; arrays as JSON.
+std::string cell_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return {};
+  return v.dump();
+}
+
+/// Appends (dotted path, cell text) for every scalar under `v`; nested objects join their keys
+/// with '.', arrays are kept whole as JSON text.
+void flatten(const std::string& prefix, const nlohmann::json& v,
+             std::vector<std::pair<std::string, std::string>>& out) {
+  if (v.is_object()) {
+    for (const auto& [k, x] : v.items()) flatten(prefix.empty() ? k : prefix + "." + k, x, out);
+  } else {
+    out.emplace_back(prefix, cell_text(v));
+  }
+}
+
+bool is_table(const nlohmann::json& v) {
+  if (!v.is_array() || v.empty()) return v.is_array();
+  for (const auto& x : v)
+    if (!x.is_object()) return false;
+  return true;
+}
+
 std::string pct(double x) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(1) << 100.0 * x << "%";
@@ -41,16 +67,56 @@ std::string pct(double x) {
 
 }  // namespace
 
+std::string csv_escape(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string q = "\"";
+  for (char c : field) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+std::vector<std::pair<std::string, std::string>> summary_fields(const nlohmann::json& report) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [k, v] : report.items()) {
+    if (k == "plan" || is_table(v)) continue;
+    flatten(k, v, out);
+  }
+  return out;
+}
+
+std::string to_csv(const Report& r) {
+  const nlohmann::json j = to_json(r);
+  std::ostringstream o;
+  o << "section,index,field,value\n";
+  for (const auto& [field, value] : summary_fields(j))
+    o << "summary,," << csv_escape(field) << "," << csv_escape(value) << "\n";
+  for (const auto& [section, rows] : j.items()) {
+    if (section == "plan" || !is_table(rows)) continue;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      std::vector<std::pair<std::string, std::string>> cells;
+      flatten("", rows[i], cells);
+      for (const auto& [field, value] : cells)
+        o << csv_escape(section) << "," << i << "," << csv_escape(field) << "," << csv_escape(value)
+          << "\n";
+    }
+  }
+  return o.str();
+}
+
 nlohmann::json to_json(const Report& r) {
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& s : r.stages)
     stages.push_back({{"index", s.index},
+                      {"group", s.group},
                       {"core", s.core},
                       {"chip", s.chip},
                       {"ops", s.ops},
                       {"first_op", s.first_op},
                       {"last_op", s.last_op},
                       {"weight_bytes", s.weight_bytes},
+                      {"streamed_weight_bytes", s.streamed_weight_bytes},
                       {"sram_bytes", s.sram_bytes},
                       {"service_us", s.service_us},
                       {"busy", s.busy},
@@ -76,6 +142,7 @@ nlohmann::json to_json(const Report& r) {
           {"model", r.model},
           {"mode", r.mode},
           {"cores", r.cores},
+          {"groups", r.groups},
           {"batch", r.batch},
           {"requests", r.requests},
           {"warmup_requests", r.warmup_requests},
@@ -90,7 +157,9 @@ nlohmann::json to_json(const Report& r) {
             {"mean", r.latency_ms.mean},
             {"p50", r.latency_ms.p50},
             {"p90", r.latency_ms.p90},
+            {"p95", r.latency_ms.p95},
             {"p99", r.latency_ms.p99},
+            {"p999", r.latency_ms.p999},
             {"max", r.latency_ms.max}}},
           {"simulated_time_s", r.simulated_time_s},
           {"measured_window_s", r.measured_window_s},
@@ -110,8 +179,12 @@ nlohmann::json to_json(const Report& r) {
 std::string format_text(const Report& r) {
   std::ostringstream o;
   o << std::fixed;
-  o << "infsim: " << r.model << " on " << r.config << ", NeuronCore Pipeline over " << r.cores
-    << " cores, batch " << r.batch << "\n";
+  o << "infsim: " << r.model << " on " << r.config << ", ";
+  if (r.groups > 1)
+    o << "data-parallel, " << r.groups << " groups of " << r.cores / r.groups << " cores";
+  else
+    o << "NeuronCore Pipeline over " << r.cores << " cores";
+  o << ", batch " << r.batch << "\n";
   o << "workload: " << r.requests << " requests ("
     << (r.rate_per_s > 0 ? "open loop, Poisson " + std::to_string(r.rate_per_s) + "/s"
                          : "closed loop, " + std::to_string(r.concurrency) + " in flight")
@@ -121,19 +194,23 @@ std::string format_text(const Report& r) {
   o << "throughput     " << r.throughput_per_s << " inferences/s  (TensorEngine peak bound "
     << r.peak_throughput_per_s << "/s)\n";
   o << std::setprecision(3);
-  o << "latency (ms)   p50 " << r.latency_ms.p50 << "  p90 " << r.latency_ms.p90 << "  p99 "
-    << r.latency_ms.p99 << "  max " << r.latency_ms.max << "  (mean " << r.latency_ms.mean << ")\n";
+  o << "latency (ms)   p50 " << r.latency_ms.p50 << "  p90 " << r.latency_ms.p90 << "  p95 "
+    << r.latency_ms.p95 << "  p99 " << r.latency_ms.p99 << "  p99.9 " << r.latency_ms.p999
+    << "  max " << r.latency_ms.max << "  (min " << r.latency_ms.min << ", mean "
+    << r.latency_ms.mean << ")\n";
   o << std::setprecision(6) << "simulated time " << r.simulated_time_s * 1e3 << " ms\n";
   o << "bottleneck     " << r.bottleneck << "\n\n";
 
-  o << "stage  core  chip  ops  first op -> last op                      weights     SRAM used"
-       "   service us   busy  DRAM wait  stalled\n";
+  o << "stage  core  chip  ops  first op -> last op                      weights    streamed"
+       "    SRAM used   service us   busy  DRAM wait  stalled\n";
   for (const auto& s : r.stages) {
     std::string span = s.first_op + " -> " + s.last_op;
     if (span.size() > 40) span = span.substr(0, 37) + "...";
     o << std::setw(5) << s.index << std::setw(6) << s.core << std::setw(6) << s.chip << std::setw(5)
       << s.ops << "  " << std::left << std::setw(40) << span << std::right << std::setw(11)
-      << human_bytes(s.weight_bytes) << std::setw(13) << human_bytes(s.sram_bytes) << std::setw(13)
+      << human_bytes(s.weight_bytes) << std::setw(12)
+      << (s.streamed_weight_bytes > 0 ? human_bytes(s.streamed_weight_bytes) : std::string("-"))
+      << std::setw(13) << human_bytes(s.sram_bytes) << std::setw(13)
       << std::setprecision(2) << s.service_us << std::setw(7) << pct(s.busy) << std::setw(11)
       << pct(s.fetching) << std::setw(9) << pct(s.stalled) << "\n";
   }

@@ -101,64 +101,84 @@ class Hop final : public StageOutput, public InputRelease, public TransferReceiv
   std::uint32_t credits_;
 };
 
-/// The host: generates requests (closed or open loop), moves inputs over PCIe into device DRAM
-/// and on to the first stage, takes results back, and records latencies.
-class Host final : public sc_core::sc_module,
-                   public InputRelease,
-                   public StageOutput,
-                   public TransferReceiver {
+/// One data-parallel group's way in and out: its first stage's core, the input-buffer credits
+/// of that stage, and the transfer paths of its inputs and results.
+struct Lane {
+  NeuronCore* first = nullptr;
+  std::uint32_t credits = 0;
+  std::uint64_t in_flight = 0;  ///< admitted to this group, not yet back
+  std::vector<Resource*> in_pcie, in_core, out_dram, out_pcie;
+  Ps in_overhead = 0, out_overhead = 0;
+};
+
+class Host;
+
+/// The host's end of one lane: the first stage's input release and the last stage's output.
+class LanePort final : public InputRelease, public StageOutput {
+ public:
+  LanePort(Host& host, std::uint32_t lane) : host_(host), lane_(lane) {}
+  void released() override;
+  bool can_send() const override { return true; }
+  void send(std::uint64_t request) override;
+
+ private:
+  Host& host_;
+  std::uint32_t lane_;
+};
+
+/// The host: generates requests (closed or open loop), dispatches each to the least-loaded
+/// group (fewest requests in flight; ties to the lowest index) that has a free input buffer,
+/// moves inputs over PCIe into device DRAM and on to the group's first stage, takes results
+/// back, and records latencies.
+class Host final : public sc_core::sc_module, public TransferReceiver {
  public:
   SC_HAS_PROCESS(Host);
   Host(sc_core::sc_module_name name, const Workload& w, std::uint32_t concurrency,
-       std::uint32_t credits, TransferScheduler& xfer, NeuronCore& first,
-       std::vector<Resource*> in_pcie, std::vector<Resource*> in_core, Ps in_overhead,
-       std::vector<Resource*> out_dram, std::vector<Resource*> out_pcie, Ps out_overhead,
-       Bytes in_bytes, Bytes out_bytes)
+       TransferScheduler& xfer, std::vector<Lane> lanes, Bytes in_bytes, Bytes out_bytes)
       : sc_core::sc_module(name),
         w_(w),
         concurrency_(concurrency),
-        credits_(credits),
         xfer_(xfer),
-        first_(first),
-        in_pcie_(std::move(in_pcie)),
-        in_core_(std::move(in_core)),
-        out_dram_(std::move(out_dram)),
-        out_pcie_(std::move(out_pcie)),
-        in_overhead_(in_overhead),
-        out_overhead_(out_overhead),
+        lanes_(std::move(lanes)),
         in_bytes_(in_bytes),
         out_bytes_(out_bytes),
         rng_(w.seed),
-        arrival_(w.requests, 0) {
+        arrival_(w.requests, 0),
+        lane_of_(w.requests, 0) {
+    for (std::uint32_t l = 0; l < lanes_.size(); ++l)
+      ports_.push_back(std::make_unique<LanePort>(*this, l));
     completions_.reserve(w.requests);
     if (w_.rate_per_s > 0) next_arrival_ = exponential_ps();
     SC_METHOD(step);
     sensitive << wake_;
   }
 
-  void released() override {
-    ++credits_;
+  LanePort& port(std::uint32_t lane) { return *ports_.at(lane); }
+
+  void released(std::uint32_t lane) {
+    ++lanes_[lane].credits;
     wake_.notify(sc_core::SC_ZERO_TIME);
   }
-  bool can_send() const override { return true; }
-  void send(std::uint64_t request) override {
-    xfer_.start(out_dram_, out_bytes_, 0, this, tag(request, 2));
+  void result(std::uint64_t request) {
+    xfer_.start(lanes_[lane_of_[request]].out_dram, out_bytes_, 0, this, tag(request, 2));
   }
   void transfer_done(std::uint64_t t) override {
     const std::uint64_t r = t >> 2;
+    Lane& lane = lanes_[lane_of_[r]];
     switch (t & 3) {
       case 0:
-        xfer_.start(in_core_, in_bytes_, 0, this, tag(r, 1));
+        xfer_.start(lane.in_core, in_bytes_, 0, this, tag(r, 1));
         break;  // DRAM → core
       case 1:
-        first_.deliver(r);
+        lane.first->deliver(r);
         break;
       case 2:
-        xfer_.start(out_pcie_, out_bytes_, out_overhead_, this, tag(r, 3));
+        xfer_.start(lane.out_pcie, out_bytes_, lane.out_overhead, this, tag(r, 3));
         break;
       default:
         completions_.push_back({r, now_ps()});
         --in_flight_;
+        --lane.in_flight;
         wake_.notify(sc_core::SC_ZERO_TIME);
     }
   }
@@ -180,6 +200,16 @@ class Host final : public sc_core::sc_module,
     return static_cast<Ps>(std::llround(-std::log1p(-u) / w_.rate_per_s * 1e12));
   }
 
+  /// The least-loaded lane with a free input buffer, or -1.
+  int pick_lane() const {
+    int best = -1;
+    for (std::size_t l = 0; l < lanes_.size(); ++l)
+      if (lanes_[l].credits > 0 &&
+          (best < 0 || lanes_[l].in_flight < lanes_[static_cast<std::size_t>(best)].in_flight))
+        best = static_cast<int>(l);
+    return best;
+  }
+
   void step() {
     const Ps now = now_ps();
     if (w_.rate_per_s > 0) {
@@ -194,25 +224,28 @@ class Host final : public sc_core::sc_module,
         queue_.push_back(issued_++);
       }
     }
-    while (!queue_.empty() && credits_ > 0) {
-      --credits_;
-      ++in_flight_;
-      xfer_.start(in_pcie_, in_bytes_, in_overhead_, this, tag(queue_.front(), 0));
+    for (int l = pick_lane(); !queue_.empty() && l >= 0; l = pick_lane()) {
+      Lane& lane = lanes_[static_cast<std::size_t>(l)];
+      const std::uint64_t r = queue_.front();
       queue_.pop_front();
+      --lane.credits;
+      ++lane.in_flight;
+      ++in_flight_;
+      lane_of_[r] = static_cast<std::uint32_t>(l);
+      xfer_.start(lane.in_pcie, in_bytes_, lane.in_overhead, this, tag(r, 0));
     }
     if (w_.rate_per_s > 0 && issued_ < w_.requests) wake_.notify(ps_time(next_arrival_ - now));
   }
 
   Workload w_;
   std::uint32_t concurrency_;
-  std::uint32_t credits_;
   TransferScheduler& xfer_;
-  NeuronCore& first_;
-  std::vector<Resource*> in_pcie_, in_core_, out_dram_, out_pcie_;
-  Ps in_overhead_, out_overhead_;
+  std::vector<Lane> lanes_;
+  std::vector<std::unique_ptr<LanePort>> ports_;
   Bytes in_bytes_, out_bytes_;
   SplitMix64 rng_;
   std::vector<Ps> arrival_;
+  std::vector<std::uint32_t> lane_of_;
   std::vector<Completion> completions_;
   std::deque<std::uint64_t> queue_;
   std::uint64_t issued_ = 0;
@@ -220,6 +253,13 @@ class Host final : public sc_core::sc_module,
   Ps next_arrival_ = 0;
   sc_core::sc_event wake_;
 };
+
+void LanePort::released() {
+  host_.released(lane_);
+}
+void LanePort::send(std::uint64_t request) {
+  host_.result(request);
+}
 
 class System : public sc_core::sc_module {
  public:
@@ -230,46 +270,77 @@ class System : public sc_core::sc_module {
       chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c, hooks));
     const auto& st = plan.stages;
     const std::size_t n = st.size();
+    // Hops between consecutive stages of a group; hop_into[s] feeds stage s (null for a first).
+    std::vector<Hop*> hop_into(n, nullptr);
     for (std::size_t s = 0; s + 1 < n; ++s) {
+      if (st[s + 1].group != st[s].group) continue;
       hops.push_back(std::make_unique<Hop>(xfer, core(st[s].core), core(st[s + 1].core),
                                            core_path(cfg, st[s].core, st[s + 1].core),
                                            st[s].out_bytes, cfg.pipeline.buffer_depth));
+      hop_into[s + 1] = hops.back().get();
     }
-    Chip& in_chip = *chips[st.front().chip];
-    Chip& out_chip = *chips[st.back().chip];
-    FabricModel& in_fab = in_chip.fabric.model();
-    FabricModel& out_fab = out_chip.fabric.model();
-    const std::uint32_t first_local = st.front().core % cfg.cores_per_chip;
-    const std::uint32_t last_local = st.back().core % cfg.cores_per_chip;
-    Resource* first_sbuf = in_chip.sbufs[first_local].get();
-    Resource* first_dma = in_chip.dmas[first_local].get();
-    Resource* last_sbuf = out_chip.sbufs[last_local].get();
-    Resource* last_dma = out_chip.dmas[last_local].get();
-    host = std::make_unique<Host>(
-        "host", w, concurrency, cfg.pipeline.buffer_depth, xfer, core(st.front().core),
-        std::vector<Resource*>{&in_chip.pcie.model().to_device(), &in_fab.host_out(),
-                               &in_fab.dram_in(), in_chip.memory},
-        std::vector<Resource*>{in_chip.memory, &in_fab.dram_out(), &in_fab.core_in(first_local),
-                               first_sbuf, first_dma},
-        in_chip.pcie.model().overhead(),
-        std::vector<Resource*>{last_dma, last_sbuf, &out_fab.core_out(last_local),
-                               &out_fab.dram_in(), out_chip.memory},
-        std::vector<Resource*>{out_chip.memory, &out_fab.dram_out(), &out_fab.host_in(),
-                               &out_chip.pcie.model().to_host()},
-        out_chip.pcie.model().overhead(), plan.input_bytes, plan.output_bytes);
+    // One lane per group: from the host into its first stage, out of its last.
+    std::vector<Lane> lanes;
+    std::vector<std::size_t> first_of, last_of;
     for (std::size_t s = 0; s < n; ++s) {
-      StageProgram prog{st[s].tensor_cycles,  st[s].vector_cycles,   st[s].scalar_cycles,
-                        st[s].dma_cycles,     st[s].dram_read_bytes, st[s].makespan_cycles,
-                        st[s].sram_read_bytes};
+      if (s == 0 || st[s].group != st[s - 1].group) first_of.push_back(s);
+      if (s + 1 == n || st[s + 1].group != st[s].group) last_of.push_back(s);
+    }
+    for (std::size_t l = 0; l < first_of.size(); ++l) {
+      const StagePlan& a = st[first_of[l]];
+      const StagePlan& b = st[last_of[l]];
+      Chip& in_chip = *chips[a.chip];
+      Chip& out_chip = *chips[b.chip];
+      FabricModel& in_fab = in_chip.fabric.model();
+      FabricModel& out_fab = out_chip.fabric.model();
+      const std::uint32_t fl = a.core % cfg.cores_per_chip;
+      const std::uint32_t ll = b.core % cfg.cores_per_chip;
+      Lane lane;
+      lane.first = &core(a.core);
+      lane.credits = cfg.pipeline.buffer_depth;
+      lane.in_pcie = {&in_chip.pcie.model().to_device(), &in_fab.host_out(), &in_fab.dram_in(),
+                      in_chip.memory};
+      lane.in_core = {in_chip.memory, &in_fab.dram_out(), &in_fab.core_in(fl),
+                      in_chip.sbufs[fl].get(), in_chip.dmas[fl].get()};
+      lane.in_overhead = in_chip.pcie.model().overhead();
+      lane.out_dram = {out_chip.dmas[ll].get(), out_chip.sbufs[ll].get(), &out_fab.core_out(ll),
+                       &out_fab.dram_in(), out_chip.memory};
+      lane.out_pcie = {out_chip.memory, &out_fab.dram_out(), &out_fab.host_in(),
+                       &out_chip.pcie.model().to_host()};
+      lane.out_overhead = out_chip.pcie.model().overhead();
+      lanes.push_back(std::move(lane));
+    }
+    host = std::make_unique<Host>("host", w, concurrency, xfer, std::move(lanes), plan.input_bytes,
+                                  plan.output_bytes);
+    std::size_t lane = 0;
+    for (std::size_t s = 0; s < n; ++s) {
+      StageProgram prog;
+      prog.tensor = st[s].tensor_cycles;
+      prog.vector = st[s].vector_cycles;
+      prog.scalar = st[s].scalar_cycles;
+      prog.dma = st[s].dma_cycles;
+      prog.dram_read_bytes = st[s].dram_read_bytes;
+      prog.makespan = st[s].makespan_cycles;
+      prog.sram_read_bytes = st[s].sram_read_bytes;
+      prog.stream_bytes = st[s].streamed_weight_bytes;
+      prog.stream_chunks = st[s].stream_chunks;
+      prog.prefetch = cfg.pipeline.weight_prefetch;
       Chip& chip = *chips[st[s].chip];
       const std::uint32_t local = st[s].core % cfg.cores_per_chip;
       core(st[s].core)
           .set_dram_path(&xfer, {chip.memory, &chip.fabric.model().dram_out(),
                                  &chip.fabric.model().core_in(local), chip.sbufs[local].get(),
                                  chip.dmas[local].get()});
-      StageOutput* out = s + 1 < n ? static_cast<StageOutput*>(hops[s].get()) : host.get();
-      InputRelease* rel = s == 0 ? static_cast<InputRelease*>(host.get()) : hops[s - 1].get();
+      const bool last = s + 1 == n || st[s + 1].group != st[s].group;
+      StageOutput* out =
+          last ? static_cast<StageOutput*>(&host->port(static_cast<std::uint32_t>(lane)))
+               : static_cast<StageOutput*>(hop_into[s + 1]);
+      InputRelease* rel =
+          hop_into[s] == nullptr
+              ? static_cast<InputRelease*>(&host->port(static_cast<std::uint32_t>(lane)))
+              : static_cast<InputRelease*>(hop_into[s]);
       core(st[s].core).load(prog, out, rel);
+      if (last) ++lane;
     }
   }
 
@@ -351,10 +422,16 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   validate(cfg);
   validate(w);
   if (plan.stages.empty()) throw Error("plan has no stages");
-  for (const auto& s : plan.stages)
+  std::vector<bool> used(cfg.total_cores(), false);
+  for (const auto& s : plan.stages) {
     if (s.core >= cfg.total_cores() || s.chip != s.core / cfg.cores_per_chip)
       throw Error("plan stage " + std::to_string(s.index) + " is placed on core " +
                   std::to_string(s.core) + ", which the topology '" + cfg.name + "' lacks");
+    if (used[s.core])
+      throw Error("plan stage " + std::to_string(s.index) + " is placed on core " +
+                  std::to_string(s.core) + ", which another stage already uses");
+    used[s.core] = true;
+  }
   const std::uint32_t stages = static_cast<std::uint32_t>(plan.stages.size());
   const std::uint32_t concurrency = w.concurrency == 0 ? 2 * stages : w.concurrency;
   const std::uint64_t warmup = default_warmup(w, stages);
@@ -378,6 +455,8 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   r.config = cfg.name;
   r.model = plan.model;
   r.cores = plan.cores;
+  r.groups = plan.groups;
+  r.mode = plan.mode();
   r.batch = plan.batch;
   r.requests = w.requests;
   r.warmup_requests = warmup;
@@ -391,8 +470,10 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
       window == 0 ? 0.0 : static_cast<double>(r.measured_requests * plan.batch) / ps_to_s(window);
   r.latency_ms = lat.summary();
   r.plan = plan_to_json(plan, g);
+  // Every group runs the whole model: one copy's MACs per request.
   std::uint64_t macs = 0;
-  for (const auto& s : plan.stages) macs += s.macs;
+  for (const auto& s : plan.stages)
+    if (s.group == 0) macs += s.macs;
   r.peak_throughput_per_s = macs == 0 ? 0.0
                                       : cfg.tensor_peak_macs_per_s() * plan.cores * plan.batch /
                                             static_cast<double>(macs);
@@ -403,12 +484,14 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     const NeuronCore& c = sys->core(s.core);
     StageReport sr;
     sr.index = s.index;
+    sr.group = s.group;
     sr.core = s.core;
     sr.chip = s.chip;
     sr.ops = s.op_end - s.op_begin;
     sr.first_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_begin))).name;
     sr.last_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_end - 1))).name;
     sr.weight_bytes = s.weight_bytes;
+    sr.streamed_weight_bytes = s.streamed_weight_bytes;
     sr.sram_bytes = s.sram_bytes;
     sr.service_us = static_cast<double>(c.program().duration() * c.period_ps()) / kPsPerUs;
     sr.busy = share(c.stats().busy_ps, end);
@@ -472,11 +555,19 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     const double per_request_us =
         b.requests == 0 ? 0.0
                         : occupied * r.simulated_time_s * 1e6 / static_cast<double>(b.requests);
-    why << "stage " << b.index << " (core " << b.core << ") computes " << 100.0 * b.busy
-        << "% of the time";
-    if (b.fetching > 0) why << " and waits for DRAM reads " << 100.0 * b.fetching << "%";
+    why << "stage " << b.index;
+    if (plan.groups > 1)
+      why << " (group " << b.group << ", core " << b.core << ")";
+    else
+      why << " (core " << b.core << ")";
+    why << " computes " << 100.0 * b.busy << "% of the time";
+    if (b.fetching > 0)
+      why << " and waits for DRAM reads"
+          << (b.streamed_weight_bytes > 0 ? " and streamed weights" : "") << " "
+          << 100.0 * b.fetching << "%";
     why << "; its " << per_request_us << " us per request caps throughput at "
-        << (per_request_us > 0 ? 1e6 * plan.batch / per_request_us : 0.0) << " inferences/s";
+        << (per_request_us > 0 ? 1e6 * plan.batch * plan.groups / per_request_us : 0.0)
+        << " inferences/s" << (plan.groups > 1 ? " over all groups" : "");
   } else {
     why << "no stage is saturated (busiest: stage " << b.index << ", " << 100.0 * b.busy
         << "% computing): throughput is set by the request concurrency or arrival rate, or by "

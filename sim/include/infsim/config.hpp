@@ -16,6 +16,9 @@ namespace infsim {
 
 struct PipelineParams {
   std::uint32_t buffer_depth = 2;  ///< input buffers per stage (2 = double buffering)
+  /// State Buffer KiB reserved for streamed weights on a stage that streams (two chunks).
+  std::uint32_t stream_buffer_kib = 2048;
+  bool weight_prefetch = true;  ///< load the next weight chunk while computing on this one
 };
 
 struct SystemConfig {

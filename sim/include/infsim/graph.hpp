@@ -87,6 +87,11 @@ class GraphBuilder {
   /// token: slice(name, seq, 0, 0, 1) on [S, H] gives [1, H].
   int slice(const std::string& name, int in, int axis, std::int64_t start, std::int64_t end);
 
+  /// Adds an op whose shape and work the caller worked out (importers such as the ONNX one,
+  /// which use the same Op kinds and work formulas as the methods above for shapes those do not
+  /// take). Checks the name, that inputs refer to earlier ops and that the shape is positive.
+  int add(Op op);
+
   const Graph& graph() const { return g_; }
   const std::vector<std::int64_t>& shape(int op) const;
   Graph build();  ///< validates and returns the graph

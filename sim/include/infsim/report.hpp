@@ -2,21 +2,25 @@
 // The result of a simulated run: structured first (JSON), a readable text second.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace infsim {
 
+/// Milliseconds. min, mean and max are exact; the percentiles (nearest rank) come from a
+/// log-linear histogram and are within 0.0977% of the exact values (docs/REPORT.md).
 struct LatencySummary {
-  double min = 0, mean = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;  ///< milliseconds
+  double min = 0, mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0;
 };
 
 struct StageReport {
-  std::uint32_t index = 0, core = 0, chip = 0;
+  std::uint32_t index = 0, group = 0, core = 0, chip = 0;
   std::uint32_t ops = 0;
   std::string first_op, last_op;
   std::uint64_t weight_bytes = 0, sram_bytes = 0;
+  std::uint64_t streamed_weight_bytes = 0;  ///< per request, from DRAM
   double service_us = 0;  ///< compute time per request
   double busy = 0;        ///< share of the simulated time spent computing
   double fetching = 0;    ///< share of the simulated time waiting for reads from DRAM
@@ -47,6 +51,7 @@ struct ResourceReport {
 struct Report {
   std::string config, model, mode = "pipeline";
   std::uint32_t cores = 0, batch = 1;
+  std::uint32_t groups = 1;  ///< data-parallel copies of the model ("mode": "data-parallel")
   std::uint64_t requests = 0, warmup_requests = 0, measured_requests = 0;
   std::uint32_t concurrency = 0;  ///< closed loop: requests in flight; 0 for open loop
   double rate_per_s = 0;          ///< open loop: Poisson arrival rate; 0 for closed loop
@@ -70,5 +75,17 @@ struct Report {
 nlohmann::json to_json(const Report& r);
 /// A readable report (what `infsim run` prints).
 std::string format_text(const Report& r);
+
+/// The report as one long ("tidy") CSV table, columns section,index,field,value
+/// (docs/REPORT.md, "CSV"): section "summary" (index empty) holds every scalar of to_json,
+/// nested objects flattened with dotted names (latency_ms.p99); then one row per field of each
+/// table (stages, per_core, links, dram, ...) with the row's position as index. The plan is left
+/// out (`infsim compile --json` writes it).
+std::string to_csv(const Report& r);
+/// The summary section of to_csv for a report in its JSON form (to_json, or a file that
+/// `infsim run --json` wrote): (field, cell text) pairs in to_csv's order. Sweeps use it.
+std::vector<std::pair<std::string, std::string>> summary_fields(const nlohmann::json& report);
+/// One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.
+std::string csv_escape(const std::string& field);
 
 }  // namespace infsim

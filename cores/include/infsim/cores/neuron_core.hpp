@@ -25,6 +25,12 @@ struct StageProgram {
   Bytes dram_read_bytes = 0;  ///< read from device DRAM before computing (tables kept in DRAM)
   Cycles makespan = 0;        ///< cycles per request; 0 = no overlap (the busy cycles' sum)
   Bytes sram_read_bytes = 0;  ///< TensorEngine operand bytes read from the State Buffer
+  /// Weights streamed from device DRAM for every request, in `stream_chunks` chunks. With
+  /// `prefetch` the stream runs while the engines compute (the next chunk loads while the
+  /// current one is used); without, it completes before the stage computes.
+  Bytes stream_bytes = 0;
+  std::uint32_t stream_chunks = 0;
+  bool prefetch = true;
   Cycles total() const { return tensor + vector + scalar + dma; }
   Cycles duration() const { return makespan != 0 ? makespan : total(); }
 };
@@ -49,6 +55,7 @@ struct CoreStats {
   Ps busy_ps = 0;              ///< time computing
   Ps stall_ps = 0;             ///< time holding a result while the next stage had no buffer
   Ps fetch_ps = 0;             ///< time waiting for reads from device DRAM
+  Bytes streamed_bytes = 0;    ///< weights streamed from device DRAM
   Cycles tensor_cycles = 0, vector_cycles = 0, scalar_cycles = 0, dma_cycles = 0;
 };
 
@@ -90,6 +97,9 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver {
   std::uint64_t current_ = 0;
   bool fetching_ = false;  ///< waiting for this request's DRAM reads
   bool fetched_ = false;
+  bool streaming_ = false;  ///< the weight stream of the current request is under way
+  Ps start_ = 0;            ///< when the current request's compute started
+  Ps compute_ps_ = 0;       ///< its compute time (State Buffer port included)
   TransferScheduler* xfer_ = nullptr;
   std::vector<Resource*> dram_path_;
   StateBufferPort* sbuf_ = nullptr;

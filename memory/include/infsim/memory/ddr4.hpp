@@ -244,6 +244,12 @@ class Ddr4Dram final : public Resource {
  private:
   std::int64_t stream_channel(std::uint32_t ch, std::uint64_t first_line, std::uint64_t count,
                               std::int64_t start, bool closed_form);
+  /// The reference: every line issued on its own by step_line_ (what the closed form must equal).
+  std::int64_t stream_channel_stepped(std::uint32_t ch, std::uint64_t first_line,
+                                      std::uint64_t count, std::int64_t start);
+  /// One line entering the look-ahead at `in`: PRE (conflict) and ACT as early as the bank
+  /// allows, then RD; a refresh falling due first is performed and the line starts over.
+  inline std::int64_t step_line_(std::uint32_t ch, const Ddr4Addr& a, std::int64_t in);
   Ddr4Timing timing_;
   Ps frontend_;
   std::uint64_t next_addr_ = 0;
