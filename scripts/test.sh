@@ -1,10 +1,31 @@
 #!/usr/bin/env bash
-# Sets up and builds, then runs the whole test suite (ctest: one process per test case,
-# including the installed-package consumer), then the same suite built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (build-asan/). `.ci/run` calls this.
+# Installs the test-only packages (below), sets up and builds, then runs the whole test suite
+# (ctest: one process per test case, including the installed-package consumer), then the same
+# suite built with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/). `.ci/run` calls
+# this.
 # INFSIM_SANITIZE_TESTS=0 skips the sanitizer pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Test-only packages: PyTorch and torchvision export the real models the ONNX import tests read
+# (tests/onnx/export_torch.py; docs/ONNX.md). They are large (~170 packages, ~570 MB), so
+# scripts/setup.sh and scripts/run.sh do not install them. libopenblas0-pthread is libtorch's
+# recommended BLAS: without it (--no-install-recommends) torch falls back to the reference BLAS
+# and its matrix products make the exports markedly slower (ViT-B/16: 61 s instead of 37 s).
+# Installed before setup.sh configures the build, so that CMake finds them.
+TEST_PKGS=(python3-torch python3-torchvision libopenblas0-pthread)
+missing=()
+for p in "${TEST_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+  echo "test: installing the test-only packages ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
 scripts/setup.sh
 (cd "${INFSIM_BUILD_DIR:-build}" && ctest --output-on-failure -j "${INFSIM_JOBS:-2}")
 if [ "${INFSIM_SANITIZE_TESTS:-1}" != 0 ]; then

@@ -574,7 +574,8 @@ TEST_CASE("cli: open loop runs are deterministic for a seed", "[cli]") {
 
 // --- Issue 4: core counts, groups, streamed weights, plans as files --------------------------
 
-TEST_CASE("cli: compile --cores auto prints the table, the choice and the AWS rule", "[cli][modes]") {
+TEST_CASE("cli: compile --cores auto prints the table, the choice and the AWS rule",
+          "[cli][modes]") {
   TempDir dir;
   const std::string out = dir.file("plan.json");
   const auto r = run_cli({"compile", "--model", "resnet50", "--preset", "inf1.6xlarge", "--cores",
@@ -593,21 +594,21 @@ TEST_CASE("cli: compile --cores auto prints the table, the choice and the AWS ru
 
 TEST_CASE("cli: run --cores auto --objective throughput simulates every core count",
           "[cli][modes]") {
-  const auto r = run_cli({"run", "--graph", source_file("examples/models/tiny_cnn.json"),
-                          "--preset", "inf1.xlarge", "--cores", "auto", "--objective",
-                          "throughput", "--requests", "100"});
+  const auto r =
+      run_cli({"run", "--graph", source_file("examples/models/tiny_cnn.json"), "--preset",
+               "inf1.xlarge", "--cores", "auto", "--objective", "throughput", "--requests", "100"});
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("cores auto: ") && Contains("highest simulated throughput"));
 }
 
-TEST_CASE("cli: a plan written by compile runs with --plan; a bad plan is one clean error",
+TEST_CASE("cli: a plan written by compile runs with --plan, and a bad plan is one clean error",
           "[cli][modes]") {
   TempDir dir;
   const std::string plan = dir.file("plan.json");
-  REQUIRE(run_cli({"compile", "--model", "resnet50", "--cores", "8", "--groups", "2", "--json",
-                   plan})
-              .exit_code == 0);
+  REQUIRE(
+      run_cli({"compile", "--model", "resnet50", "--cores", "8", "--groups", "2", "--json", plan})
+          .exit_code == 0);
   const std::string out = dir.file("report.json");
   const auto r =
       run_cli({"run", "--model", "resnet50", "--plan", plan, "--requests", "100", "--json", out});

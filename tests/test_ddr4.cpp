@@ -413,11 +413,11 @@ TEST_CASE("DDR4 microbenchmark: sequential near peak, random below, fair sharing
 
 TEST_CASE("dram.model selects the controller's timing model", "[ddr4][config]") {
   SystemConfig cfg = default_config();
-  CHECK(cfg.dram.model == DramModelKind::Simple);  // the default (docs/TIMING.md says why)
-  apply_override(cfg, "dram.model=ddr4");
-  CHECK(cfg.dram.model == DramModelKind::Ddr4);
+  CHECK(cfg.dram.model == DramModelKind::Ddr4);  // the default (docs/TIMING.md says why)
   apply_override(cfg, "dram.model=simple");
   CHECK(cfg.dram.model == DramModelKind::Simple);
+  apply_override(cfg, "dram.model=ddr4");
+  CHECK(cfg.dram.model == DramModelKind::Ddr4);
   apply_override(cfg, "dram.ddr4.cl=20");
   CHECK(cfg.dram.ddr4.cl == 20);
   CHECK(to_json(cfg).at("dram").at("ddr4").at("cl") == 20);
@@ -522,8 +522,8 @@ TEST_CASE("DDR4 stream: closed form equals line-by-line issue on random transfer
       p.trrd_s = pick({2, 4, 6});
       p.trrd_l = p.trrd_s + pick({0, 4});
       p.tfaw = pick({16, 34, 60});
-      p.tccd_s = pick({4, 4, 5});
-      p.tccd_l = pick({4, 8, 8, 20});
+      p.tccd_s = pick({4, 4, 4, 5});  // 5 > a burst: no runs
+      p.tccd_l = pick({4, 8, 8, 8, 20});
       p.trtp = pick({8, 12});
       p.trtrs = pick({0, 1, 3});
     }
@@ -558,11 +558,11 @@ TEST_CASE("DDR4 stream: closed form equals line-by-line issue on random transfer
           : when < 9 ? ea + static_cast<std::int64_t>(next(3000))
                      : ea + static_cast<std::int64_t>(next(4 * p.trefi));  // idle refreshes
     }
+    if (v == 0) CHECK(a.stepped_lines() * 20 < b.stepped_lines());  // the preset: long runs
     closed_runs += a.closed_runs();
     closed_steps += a.stepped_lines();
     stepped += b.stepped_lines();
   }
-  // The closed form did the work in runs: far fewer lines one by one.
   CHECK(closed_runs > 0);
-  CHECK(closed_steps * 10 < stepped);
+  CHECK(closed_steps * 2 < stepped);
 }

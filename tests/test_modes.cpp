@@ -191,7 +191,7 @@ TEST_CASE("batching streams the weights once per batch", "[modes][batch]") {
   CHECK(r4.throughput_per_s > r1.throughput_per_s);
 }
 
-TEST_CASE("the core-count table: more cores never fit less; the choices and their reasons",
+TEST_CASE("the core-count table: more cores never fit less, and the choices and their reasons",
           "[modes][auto]") {
   const Graph g = build_model("resnet50");
   const SystemConfig cfg = preset("inf1.6xlarge");

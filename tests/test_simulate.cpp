@@ -138,7 +138,7 @@ TEST_CASE("throughput never exceeds what the hardware allows", "[simulate][relat
   }
 }
 
-TEST_CASE("a faster link never slows a run; a slower one never speeds it",
+TEST_CASE("a faster link never slows a run, and a slower one never speeds it",
           "[simulate][relations]") {
   SystemConfig cfg = preset("inf1.6xlarge");
   const Graph g = build_model("resnet50");

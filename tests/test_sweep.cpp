@@ -363,6 +363,44 @@ TEST_CASE("sweep: resume skips points already in the CSV", "[sweep][cli]") {
   CHECK(sweep_rows(out).size() == 6);
 }
 
+TEST_CASE("sweep: resume keeps the figure columns of a file from another version", "[sweep][cli]") {
+  Scratch d;
+  const std::string spec = d.write("spec.json", good_spec());
+  const std::string out = d.file("out.csv");
+  REQUIRE(cli({"sweep", spec, "--out", out}).code == 0);
+  // As if an older infsim wrote it: no "events" column, an "old_field" column; point 2 missing.
+  Rows rows = read_csv_text(slurp(out));
+  const auto events = std::find(rows[0].begin(), rows[0].end(), "events") - rows[0].begin();
+  REQUIRE(events < static_cast<std::ptrdiff_t>(rows[0].size()));
+  std::string edited;
+  for (auto& row : rows) {
+    if (row[0] == "2") continue;
+    row.erase(row.begin() + events);
+    row.push_back(&row == &rows[0] ? "old_field" : "old");
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c)
+      line += (c ? "," : "") + infsim::csv_escape(row[c]);
+    edited += line + "\n";
+  }
+  d.write("out.csv", edited);
+  const Ran again = cli({"sweep", spec, "--out", out});
+  INFO(again.err);
+  REQUIRE(again.code == 0);
+  CHECK_THAT(again.out, Contains("1 ok, 0 error, 0 failed, 5 already done"));
+  const Rows now = read_csv_text(slurp(out));
+  REQUIRE(now.size() == 7);
+  CHECK(now[0] == read_csv_text(edited)[0]);  // the file's header is kept
+  const auto& added = now.back();
+  REQUIRE(added.size() == now[0].size());
+  CHECK(added[0] == "2");
+  CHECK(added.back().empty());  // old_field: not in this version's report
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(now[0].begin(), now[0].end(), name) - now[0].begin());
+  };
+  CHECK(std::stod(added[col("throughput_per_s")]) > 0);
+  CHECK(added[col("report.cores")] == "2");
+}
+
 TEST_CASE("sweep: the same rows whatever the number of jobs", "[sweep][cli]") {
   Scratch d;
   const std::string spec = d.write("spec.json", good_spec());
@@ -434,7 +472,7 @@ TEST_CASE("sweep: bad command lines and unusable outputs", "[sweep][cli]") {
 
   // An output from another sweep (other columns) is left alone.
   const std::string other = d.write("other.csv", "point,model,status\n0,resnet50,ok\n");
-  require_one_error(cli({"sweep", spec, "--out", other}), {"other.csv", "other columns"});
+  require_one_error(cli({"sweep", spec, "--out", other}), {"other.csv", "other input columns"});
   CHECK(slurp(other) == "point,model,status\n0,resnet50,ok\n");
 
   require_one_error(cli({"sweep", spec, "--out", d.file("no/such/dir/o.csv")}), {"cannot write"});

@@ -89,6 +89,7 @@ StageScheduler::Slot StageScheduler::add(const OpTiming& t, Cycles ready) {
     const Cycles te = ts + t.tensor;
     free_[kTensorSlot] = te;
     busy_[kTensorSlot] += t.tensor;
+    if (log_ != nullptr) log_->push_back({ops_, kTensorSlot, ts, te});
     slot = {ts, te};
     started = true;
     // Epilogues (a fused activation) follow the U evacuated PSUM blocks: a flow shop of U equal
@@ -101,6 +102,7 @@ StageScheduler::Slot StageScheduler::add(const OpTiming& t, Cycles ready) {
       const Cycles ee = std::max(es + work[e], te + ceil_div(work[e], u));
       free_[e] = ee;
       busy_[e] += work[e];
+      if (log_ != nullptr) log_->push_back({ops_, static_cast<EngineSlot>(e), es, ee});
       slot.finish = std::max(slot.finish, ee);
     }
   } else {
@@ -113,10 +115,12 @@ StageScheduler::Slot StageScheduler::add(const OpTiming& t, Cycles ready) {
       at = es + work[e];
       free_[e] = at;
       busy_[e] += work[e];
+      if (log_ != nullptr) log_->push_back({ops_, static_cast<EngineSlot>(e), es, at});
     }
     slot.finish = at;
   }
   makespan_ = std::max(makespan_, slot.finish);
+  ++ops_;
   return slot;
 }
 

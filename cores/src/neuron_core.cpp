@@ -68,10 +68,12 @@ void NeuronCore::step() {
     holding_ = true;
     hold_since_ = t;
     stats_.requests += 1;
+    if (observer_ != nullptr) observer_->computed(id_, current_, start_, start_ + compute_ps_, t);
     if (release_ != nullptr) release_->released();  // the input buffer is free again
   }
   if (holding_ && out_->can_send()) {
     stats_.stall_ps += t - hold_since_;
+    if (observer_ != nullptr && t > hold_since_) observer_->held(id_, current_, hold_since_, t);
     holding_ = false;
     out_->send(current_);
   }
@@ -88,7 +90,10 @@ void NeuronCore::step() {
       xfer_->start(dram_path_, fetch, 0, this, 0);
       return;
     }
-    if (fetched_) stats_.fetch_ps += t - fetch_since_;
+    if (fetched_) {
+      stats_.fetch_ps += t - fetch_since_;
+      if (observer_ != nullptr) observer_->fetched(id_, queue_.front(), fetch_since_, t);
+    }
     fetched_ = false;
     current_ = queue_.front();
     queue_.pop_front();

@@ -256,20 +256,27 @@ void Ddr4Timing::refresh_until(std::uint32_t channel, std::uint32_t rank, Time t
   const std::size_t ri = static_cast<std::size_t>(channel) * p_.ranks + rank;
   Rank& r = ranks_[ri];
   if (r.ref_due > t) return;
-  // The same commands and state as issuing PREA and REF through earliest_ and issue_, in two
-  // passes over the rank's banks per refresh (this runs on every refresh of the adapter's streams):
-  // PREA at max(due, command bus, every open bank's PRE bound), each open bank then ACT-ready at
-  // max(act_ok, PREA + tRP); REF at max(PREA + 1, every bank's act_ok), after which every bank is
-  // closed and ACT-ready at exactly REF + tRFC (REF is at or after every act_ok).
+  // The same commands and state as issuing PREA and REF through earliest_ and issue_, with one
+  // pass over the rank's banks to read them and one to write them, however many refreshes fall
+  // due (this runs on every refresh of the adapter's streams): PREA at max(due, command bus, every
+  // open bank's PRE bound), each open bank then ACT-ready at max(act_ok, PREA + tRP); REF at
+  // max(PREA + 1, every bank's act_ok), after which every bank is closed and ACT-ready at exactly
+  // REF + tRFC (REF is at or after every act_ok), so later refreshes need not read the banks.
   const std::size_t nb = static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
   Bank* const bk = &banks_[ri * nb];
   Channel& ch = chans_[channel];
+  bool uniform = false;  // after a REF: every bank closed and ACT-ready at last_ref + tRFC
+  Time last_ref = 0;
   while (r.ref_due <= t) {
     Time pe = 0;     // earliest_(PreAll): the open banks' PRE bounds
     Time ready = 0;  // earliest_(Ref) before the PREA: every bank's act_ok
-    for (std::size_t i = 0; i < nb; ++i) {
-      if (bk[i].open) pe = mx(pe, pre_earliest(bk[i]));
-      ready = mx(ready, bk[i].act_ok);
+    if (uniform) {
+      ready = mx(ready, last_ref + p_.trfc);
+    } else {
+      for (std::size_t i = 0; i < nb; ++i) {
+        if (bk[i].open) pe = mx(pe, pre_earliest(bk[i]));
+        ready = mx(ready, bk[i].act_ok);
+      }
     }
     // An idle rank (every bank closed and ready) refreshes exactly at each due time: skip all but
     // the last of a long idle stretch at once (the last REF below sets every act_ok anyway).
@@ -293,13 +300,17 @@ void Ddr4Timing::refresh_until(std::uint32_t channel, std::uint32_t rank, Time t
     }
     const Time ref = mx(next, ready);
     ch.last_cmd = mx(ch.last_cmd, ref);
-    for (std::size_t i = 0; i < nb; ++i) {
-      bk[i].open = false;
-      bk[i].act_ok = ref + p_.trfc;
-    }
+    uniform = true;
+    last_ref = ref;
     r.ref_due += p_.trefi;
     ++stats_.refreshes;
     min_issue = ref + 1;
+  }
+  // REF: every bank closed and ACT-ready tRFC after the last REF (which is at or after every
+  // act_ok, so this is the max).
+  for (std::size_t i = 0; i < nb; ++i) {
+    bk[i].open = false;
+    bk[i].act_ok = last_ref + p_.trfc;
   }
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "infsim/infsim.hpp"
@@ -201,12 +203,20 @@ infsim::Plan make_plan(const Common& c, const infsim::SystemConfig& cfg, const i
       throw infsim::Error("--cores auto chooses one pipeline's core count: drop --groups");
     infsim::Workload w = probe;
     w.requests = std::min<std::uint64_t>(w.requests, 400);
-    *choice =
-        infsim::choose_cores(g, cfg, o, infsim::parse_core_objective(c.objective), w);
+    *choice = infsim::choose_cores(g, cfg, o, infsim::parse_core_objective(c.objective), w);
     return choice->plan;
   }
   o.cores = c.cores.empty() ? 0 : static_cast<std::uint32_t>(std::stoul(c.cores));
   return infsim::compile(g, cfg, o);
+}
+
+/// A progress bar on stderr (only used when stderr is a terminal).
+void progress_bar(std::uint64_t done, std::uint64_t total) {
+  const int width = 40;
+  const int filled = static_cast<int>(width * done / std::max<std::uint64_t>(1, total));
+  std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+            << std::string(static_cast<std::size_t>(width - filled), ' ') << "] " << done << "/"
+            << total << " requests" << std::flush;
 }
 
 /// Writes `text` to `path` only as a whole: a temporary file renamed into place, so a failure
@@ -266,6 +276,20 @@ int main(int argc, char** argv) {
       ->check(whole_at_least(0));
   run->add_option("--json", run_c.json_file, "Write the report as JSON to FILE")
       ->check(non_empty_file());
+  std::string trace_file;
+  std::uint64_t trace_first = 0, trace_requests = 20;
+  run->add_option("--trace", trace_file,
+                  "Write a timeline of some requests as a Chrome trace (open it in Perfetto)")
+      ->check(non_empty_file());
+  run->add_option("--trace-first", trace_first, "First request id the trace records")
+      ->check(unsigned_whole())
+      ->capture_default_str();
+  run->add_option("--trace-requests", trace_requests, "Requests the trace records")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  bool no_progress = false;
+  run->add_flag("--no-progress", no_progress,
+                "No progress bar (it shows only when stderr is a terminal anyway)");
   std::string run_csv;
   run->add_option("--csv", run_csv,
                   "Write the report's tables as CSV to FILE (section,index,field,value; "
@@ -380,7 +404,18 @@ int main(int argc, char** argv) {
       infsim::validate(wl);
       infsim::CoreChoice choice;
       const infsim::Plan plan = make_plan(run_c, cfg, g, wl, &choice);
-      const infsim::Report r = infsim::simulate(cfg, g, plan, wl);
+      infsim::SimHooks hooks;
+      nlohmann::json trace;
+      if (!trace_file.empty()) {
+        hooks.trace = &trace;
+        hooks.trace_first = trace_first;
+        hooks.trace_requests = trace_requests;
+      }
+      const bool bar = !no_progress && isatty(STDERR_FILENO) != 0;
+      if (bar) hooks.progress = progress_bar;
+      const infsim::Report r = infsim::simulate(cfg, g, plan, wl, hooks);
+      if (bar) std::cerr << "\r\033[K" << std::flush;  // clear the bar
+      if (!trace_file.empty()) write_file(trace_file, trace.dump() + "\n");
       if (!run_c.json_file.empty()) write_file(run_c.json_file, infsim::to_json(r).dump(2) + "\n");
       if (!run_csv.empty()) write_file(run_csv, infsim::to_csv(r));
       if (choice.chosen != 0)
@@ -403,14 +438,13 @@ int main(int argc, char** argv) {
       nlohmann::json j = infsim::plan_to_json(p, g);
       if (choice.chosen != 0) {
         std::cout << "core counts for " << g.name << " on " << cfg.name << ", batch " << p.batch
-                  << " (" << g.param_count() << " parameters, "
-                  << g.weight_bytes() << " bytes of weights)\n"
+                  << " (" << g.param_count() << " parameters, " << g.weight_bytes()
+                  << " bytes of weights)\n"
                   << infsim::format_core_table(choice) << "\n";
         j["auto_cores"] = infsim::core_choice_json(choice);
       }
       if (!comp_c.json_file.empty()) write_file(comp_c.json_file, j.dump(2) + "\n");
-      std::cout << g.name << " on " << cfg.name << ": " << p.mode() << ", " << p.cores
-                << " cores";
+      std::cout << g.name << " on " << cfg.name << ": " << p.mode() << ", " << p.cores << " cores";
       if (p.groups > 1) std::cout << " (" << p.groups << " groups of " << p.cores / p.groups << ")";
       std::cout << ", batch " << p.batch << ", State Buffer " << p.sram_capacity
                 << " bytes per core\n";

@@ -405,10 +405,26 @@ void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, st
   if (fs::exists(path, ec) && fs::file_size(path, ec) > 0) {
     const std::string text = read_whole(path);
     auto rows = parse_csv(text);
-    if (rows.empty() || rows.front() != header)
+    const std::size_t fixed = status_col + 3;  // point, inputs, status, error, wall_s
+    if (rows.empty() || rows.front().size() < fixed ||
+        !std::equal(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(fixed),
+                    rows.front().begin()))
       throw Error("'" + path +
-                  "' exists with other columns than this spec's (another sweep?); remove it or "
-                  "choose another --out");
+                  "' exists with other input columns than this spec's (another sweep?); remove "
+                  "it or choose another --out");
+    if (rows.front() != header) {
+      // Written by an infsim whose report had other fields: keep that file's figure columns,
+      // so its rows stay aligned (a new field is left out, a field gone stays empty).
+      header = rows.front();
+      figures.clear();
+      for (std::size_t c = fixed; c < header.size(); ++c) {
+        const std::string& col = header[c];
+        const bool prefixed =
+            col.compare(0, 7, "report.") == 0 &&
+            std::find(plan.inputs.begin(), plan.inputs.end(), col.substr(7)) != plan.inputs.end();
+        figures.push_back(prefixed ? col.substr(7) : col);
+      }
+    }
     if (text.back() != '\n') rows.pop_back();  // a row cut short
     std::string kept = csv_row(header);
     bool dropped = false;

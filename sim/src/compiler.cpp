@@ -39,8 +39,10 @@ struct Analysis {
   /// Runs StageScheduler over positions [i, j] in order; calls f(p, scheduler) after op p. A
   /// producer before i belongs to an earlier stage: its tensor is there at the stage's start.
   template <class F>
-  void schedule(std::size_t i, std::size_t j, F&& f) const {
+  void schedule(std::size_t i, std::size_t j, F&& f,
+                std::vector<StageScheduler::Interval>* log = nullptr) const {
     StageScheduler sched;
+    sched.record(log);
     std::vector<Cycles> finish(j - i + 1, 0);
     for (std::size_t p = i; p <= j; ++p) {
       Cycles ready = 0;
@@ -337,9 +339,14 @@ class Partitioner {
   /// `sharers[c]`: cores of chip c that run at once (their streams share its DRAM).
   Partitioner(const Analysis& a, const SystemConfig& cfg, std::vector<std::uint32_t> cores,
               bool allow_stream, const std::vector<std::uint32_t>& sharers)
-      : a_(a), cores_(std::move(cores)) {
+      : a_(a), cfg_(cfg), cores_(std::move(cores)) {
     const std::size_t n = a.n();
     const auto stages = static_cast<std::uint32_t>(cores_.size());
+    for (std::uint32_t s = 0; s < stages; ++s) {
+      in_.push_back(
+          input_path(cfg, s == 0 ? -1 : static_cast<long long>(cores_[s - 1]), cores_[s]));
+      sh_.push_back(std::max<std::uint32_t>(1, sharers.at(cores_[s] / cfg.cores_per_chip)));
+    }
     best_.assign(stages, std::vector<Ps>(n, kInf));
     from_.assign(stages, std::vector<std::size_t>(n, 0));
     // Fits depend on [i, j] only: compute each once (n² / 2 entries of a bit).
@@ -348,23 +355,16 @@ class Partitioner {
       fits_[i].resize(n - i);
       for (std::size_t j = i; j < n; ++j) fits_[i][j - i] = stage_fit(a, cfg, i, j, allow_stream);
     }
-    const auto share = [&](std::uint32_t s) {
-      return std::max<std::uint32_t>(1, sharers.at(cores_[s] / cfg.cores_per_chip));
-    };
-    const InPath first = input_path(cfg, -1, cores_.front());
     for (std::size_t j = a.inputs; j < n; ++j)
-      if (fit(0, j).fits)
-        best_[0][j] = stage_time(a, cfg, first, fit(0, j), 0, j, share(0)).total();
+      if (fit(0, j).fits) best_[0][j] = time(0, 0, j);
     for (std::uint32_t s = 1; s < stages; ++s) {
-      const InPath in = input_path(cfg, cores_[s - 1], cores_[s]);
-      const std::uint32_t sh = share(s);
       for (std::size_t j = a.inputs + s; j < n; ++j) {
         for (std::size_t i = first_cut(a) + s - 1; i <= j; ++i) {
           const Ps before = best_[s - 1][i - 1];
           if (before == kInf || before >= best_[s][j]) continue;
           const StageFit& f = fit(i, j);
           if (!f.fits) continue;
-          const Ps t = std::max(before, stage_time(a, cfg, in, f, i, j, sh).total());
+          const Ps t = std::max(before, time(s, i, j));
           if (t < best_[s][j]) {
             best_[s][j] = t;
             from_[s][j] = i;
@@ -377,18 +377,51 @@ class Partitioner {
   /// Whether `stages` stages cover the graph, and their starts.
   bool feasible(std::uint32_t stages) const { return best_[stages - 1][a_.n() - 1] != kInf; }
   Ps bottleneck(std::uint32_t stages) const { return best_[stages - 1][a_.n() - 1]; }
+  /// The starts of `stages` stages. Many splits share the optimal slowest stage M; of those,
+  /// the one with the smallest sum of stage times (less streaming, fewer bytes moved): a second
+  /// DP, min Σ time subject to every stage <= M (lexicographic (max, sum) has no optimal
+  /// substructure, the capped sum does).
   std::vector<std::uint32_t> starts(std::uint32_t stages) const {
+    const std::size_t n = a_.n();
+    const Ps cap = bottleneck(stages);
+    std::vector<std::vector<Ps>> sum(stages, std::vector<Ps>(n, kInf));
+    std::vector<std::vector<std::size_t>> from(stages, std::vector<std::size_t>(n, 0));
+    for (std::size_t j = a_.inputs; j < n; ++j)
+      if (fit(0, j).fits) {
+        const Ps t = time(0, 0, j);
+        if (t <= cap) sum[0][j] = t;
+      }
+    for (std::uint32_t s = 1; s < stages; ++s) {
+      for (std::size_t j = a_.inputs + s; j < n; ++j) {
+        for (std::size_t i = first_cut(a_) + s - 1; i <= j; ++i) {
+          const Ps before = sum[s - 1][i - 1];
+          if (before == kInf || before >= sum[s][j] || !fit(i, j).fits) continue;
+          const Ps t = time(s, i, j);
+          if (t <= cap && before + t < sum[s][j]) {
+            sum[s][j] = before + t;
+            from[s][j] = i;
+          }
+        }
+      }
+    }
     std::vector<std::uint32_t> st(stages, 0);
-    std::size_t j = a_.n() - 1;
+    std::size_t j = n - 1;
     for (std::uint32_t s = stages; s-- > 1;) {
-      st[s] = static_cast<std::uint32_t>(from_[s][j]);
-      j = from_[s][j] - 1;
+      st[s] = static_cast<std::uint32_t>(from[s][j]);
+      j = from[s][j] - 1;
     }
     return st;
   }
 
  private:
+  Ps time(std::uint32_t s, std::size_t i, std::size_t j) const {
+    return stage_time(a_, cfg_, in_[s], fit(i, j), i, j, sh_[s]).total();
+  }
+
   const Analysis& a_;
+  const SystemConfig& cfg_;
+  std::vector<InPath> in_;
+  std::vector<std::uint32_t> sh_;
   std::vector<std::uint32_t> cores_;
   std::vector<std::vector<StageFit>> fits_;
   std::vector<std::vector<Ps>> best_;
@@ -442,14 +475,17 @@ void add_group(Plan& p, const Graph& g, const Analysis& a, const SystemConfig& c
       st.sram_read_bytes +=
           tensor_operand_bytes(cfg.core, op.work.gemm, p.batch, dtype_bytes(g.dtype)).total();
     }
-    a.schedule(i, j, [&](std::size_t k, const StageScheduler& sched) {
-      if (k != j) return;
-      st.tensor_cycles = sched.busy()[kTensorSlot];
-      st.vector_cycles = sched.busy()[kVectorSlot];
-      st.scalar_cycles = sched.busy()[kScalarSlot];
-      st.dma_cycles = sched.busy()[kDmaSlot];
-      st.makespan_cycles = sched.makespan();
-    });
+    a.schedule(
+        i, j,
+        [&](std::size_t k, const StageScheduler& sched) {
+          if (k != j) return;
+          st.tensor_cycles = sched.busy()[kTensorSlot];
+          st.vector_cycles = sched.busy()[kVectorSlot];
+          st.scalar_cycles = sched.busy()[kScalarSlot];
+          st.dma_cycles = sched.busy()[kDmaSlot];
+          st.makespan_cycles = sched.makespan();
+        },
+        &st.timeline);
     const InPath in = input_path(cfg, s == 0 ? -1 : static_cast<long long>(cores[s - 1]), cores[s]);
     const StageTime t =
         stage_time(a, cfg, in, f, i, j, std::max<std::uint32_t>(1, sharers.at(st.chip)));

@@ -415,10 +415,10 @@ std::vector<Param> make_params() {
         "DRAM timing model: ddr4 (channels, ranks, bank groups, banks, open-page FR-FCFS, refresh; "
         "dram.ddr4.*) or simple (dram.channels share dram.bandwidth_gib_s, fixed dram.latency_ns).";
     p.source =
-        "[AWS] 2022 chip diagram: DDR4. Default simple: with ddr4 a ResNet-50 pipeline run costs "
-        "2.1x the instructions per request (callgrind), over the 2x speed budget "
-        "(docs/PERFORMANCE.md); choose ddr4 for DRAM-bound studies. The inf2-like preset's HBM "
-        "is described only by the simple model";
+        "[AWS] 2022 chip diagram: DDR4. Default ddr4: its closed-form streams keep a ResNet-50 "
+        "pipeline run within the 2x speed budget (1.9x the foundation's instructions per "
+        "request, callgrind; docs/PERFORMANCE.md); simple is the faster stand-in. The inf2-like "
+        "preset sets simple: its HBM is described only by the simple model";
     p.get = [](const SystemConfig& c) {
       return json(c.dram.model == DramModelKind::Ddr4 ? "ddr4" : "simple");
     };

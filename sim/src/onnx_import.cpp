@@ -709,9 +709,32 @@ class Importer {
     }
     return it->second;
   }
-  /// Parameters held by constant input `t` (float, more than one element), counted once.
+  /// True when constant `t` holds the model's data: a float tensor of more than one element
+  /// that is an initializer, a Constant node, or folded from one. Constants computed from shapes
+  /// and scalars alone (ConstantOfShape fills, zeros_like masks, Range) hold none.
+  bool holds_data(const std::string& t) const {
+    if (t.empty() || generated_.count(t)) return false;
+    auto v = values_.find(t);
+    if (v != values_.end()) return is_float_type(v->second.type) && numel(v->second.dims) > 1;
+    return is_float_type(elem_type(t)) && known(t) && numel(shapes_.at(t)) > 1;
+  }
+  /// Marks the outputs of a node folded at import as generated when none of its inputs holds
+  /// data (Shape and Size read only their input's shape).
+  void note_generated(const onnx::NodeProto& n) {
+    bool data = false;
+    if (n.op_type() != "Shape" && n.op_type() != "Size") {
+      for (const auto& in : n.input()) data |= holds_data(in);
+    }
+    if (data) return;
+    for (const auto& o : n.output()) {
+      if (!o.empty()) generated_.insert(o);
+    }
+  }
+  /// Parameters held by constant input `t` (float, more than one element, not computed from
+  /// shapes and scalars alone), counted once.
   std::int64_t weights(const std::string& t) {
     if (t.empty() || !is_const(t) || !is_float_type(elem_type(t)) || !known(t)) return 0;
+    if (generated_.count(t)) return 0;
     const std::int64_t n = numel(shapes_.at(t));
     if (n <= 1 || counted_.count(t)) return 0;
     counted_.insert(t);
@@ -815,6 +838,7 @@ class Importer {
   std::map<std::string, int> types_;
   std::set<std::string> consts_;
   std::map<std::string, Value> values_;
+  std::set<std::string> generated_;  // constants computed from shapes and scalars only
   std::map<std::string, std::string> folded_type_;  // output tensor -> type of the folded node
   std::map<std::string, std::vector<int>> consumers_;
   std::set<int> absorbed_;
@@ -1104,6 +1128,7 @@ void Importer::infer_and_fold() {
       }
       Value out;
       if (!eval_node(n, opset_, ins, in_shape, &out)) continue;
+      note_generated(n);
       const std::string name = n.output(0);
       folded_type_[name] = op_type(n);
       values_[name] = out;
@@ -1171,6 +1196,7 @@ void Importer::classify() {
       for (const auto& o : n.output()) {
         if (!o.empty()) consts_.insert(o);
       }
+      note_generated(n);
       folded_nodes_.insert(i);
       ++rep_.ops[type].folded;
       ++shape_folds_[type];
@@ -1937,14 +1963,14 @@ std::string format_import_report(const OnnxImport& imp) {
     << static_cast<double>(g.weight_bytes()) / 1e6 << " MB)   MACs per sample "
     << with_commas(g.total_macs()) << " (" << static_cast<double>(g.total_macs()) / 1e9 << " G)\n";
   if (!r.ops.empty()) {
-    s << "\nONNX operator         nodes  mapped  fused  folded  alias  approx  -> IR kind        "
+    s << "\nONNX operator         nodes  mapped  fused  folded  alias  approx  -> IR kind          "
          "engine\n";
     for (const auto& kv : r.ops) {
       const auto& o = kv.second;
       s << std::left << std::setw(20) << kv.first << std::right << std::setw(7) << o.nodes
         << std::setw(8) << o.mapped << std::setw(7) << o.fused << std::setw(8) << o.folded
         << std::setw(7) << o.aliased << std::setw(8) << o.approximated << "  -> " << std::left
-        << std::setw(16) << (o.ir_kind.empty() ? "-" : o.ir_kind)
+        << std::setw(16) << (o.ir_kind.empty() ? "-" : o.ir_kind) << " "
         << (o.engine.empty() ? "-" : o.engine) << std::right << "\n";
     }
   }

@@ -105,6 +105,13 @@ std::string to_csv(const Report& r) {
   return o.str();
 }
 
+namespace {
+nlohmann::json summary_json(const LatencySummary& l) {
+  return {{"min", l.min}, {"mean", l.mean}, {"p50", l.p50},   {"p90", l.p90},
+          {"p95", l.p95}, {"p99", l.p99},   {"p999", l.p999}, {"max", l.max}};
+}
+}  // namespace
+
 nlohmann::json to_json(const Report& r) {
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& s : r.stages)
@@ -138,7 +145,8 @@ nlohmann::json to_json(const Report& r) {
            {"engine_bytes", c.sram_engine_bytes},
            {"stretch_us", c.sram_stretch_us}}},
          {"dma_queues_utilization", c.dma_queues}});
-  return {{"config", r.config},
+  return {{"schema_version", kReportSchemaVersion},
+          {"config", r.config},
           {"model", r.model},
           {"mode", r.mode},
           {"cores", r.cores},
@@ -152,15 +160,10 @@ nlohmann::json to_json(const Report& r) {
           {"seed", r.seed},
           {"throughput_per_s", r.throughput_per_s},
           {"peak_throughput_per_s", r.peak_throughput_per_s},
-          {"latency_ms",
-           {{"min", r.latency_ms.min},
-            {"mean", r.latency_ms.mean},
-            {"p50", r.latency_ms.p50},
-            {"p90", r.latency_ms.p90},
-            {"p95", r.latency_ms.p95},
-            {"p99", r.latency_ms.p99},
-            {"p999", r.latency_ms.p999},
-            {"max", r.latency_ms.max}}},
+          {"latency_ms", summary_json(r.latency_ms)},
+          {"queue_ms", summary_json(r.queue_ms)},
+          {"service_ms", summary_json(r.service_ms)},
+          {"warmup_rule", r.warmup_rule},
           {"simulated_time_s", r.simulated_time_s},
           {"measured_window_s", r.measured_window_s},
           {"events", r.events},
@@ -198,6 +201,10 @@ std::string format_text(const Report& r) {
     << r.latency_ms.p95 << "  p99 " << r.latency_ms.p99 << "  p99.9 " << r.latency_ms.p999
     << "  max " << r.latency_ms.max << "  (min " << r.latency_ms.min << ", mean "
     << r.latency_ms.mean << ")\n";
+  o << "  queueing     p50 " << r.queue_ms.p50 << "  p99 " << r.queue_ms.p99 << "  max "
+    << r.queue_ms.max << "  (arrival to admission into the first stage's buffer)\n";
+  o << "  service      p50 " << r.service_ms.p50 << "  p99 " << r.service_ms.p99 << "  max "
+    << r.service_ms.max << "  (admission to completion)\n";
   o << std::setprecision(6) << "simulated time " << r.simulated_time_s * 1e3 << " ms\n";
   o << "bottleneck     " << r.bottleneck << "\n\n";
 
@@ -210,9 +217,9 @@ std::string format_text(const Report& r) {
       << s.ops << "  " << std::left << std::setw(40) << span << std::right << std::setw(11)
       << human_bytes(s.weight_bytes) << std::setw(12)
       << (s.streamed_weight_bytes > 0 ? human_bytes(s.streamed_weight_bytes) : std::string("-"))
-      << std::setw(13) << human_bytes(s.sram_bytes) << std::setw(13)
-      << std::setprecision(2) << s.service_us << std::setw(7) << pct(s.busy) << std::setw(11)
-      << pct(s.fetching) << std::setw(9) << pct(s.stalled) << "\n";
+      << std::setw(13) << human_bytes(s.sram_bytes) << std::setw(13) << std::setprecision(2)
+      << s.service_us << std::setw(7) << pct(s.busy) << std::setw(11) << pct(s.fetching)
+      << std::setw(9) << pct(s.stalled) << "\n";
   }
   o << "\ncore  chip  stage  util   TensorE  VectorE  ScalarE  DMA  SBUF port  DMA queues\n";
   for (const auto& c : r.per_core) {

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <sstream>
+#include <unordered_map>
 
 #include <systemc>
 
@@ -20,6 +21,7 @@
 #include "infsim/memory/tlm_memory_port.hpp"
 #include "kernel_context.hpp"
 #include "stats.hpp"
+#include "trace.hpp"
 
 namespace infsim {
 
@@ -74,8 +76,10 @@ class System;
 class Hop final : public StageOutput, public InputRelease, public TransferReceiver {
  public:
   Hop(TransferScheduler& xfer, NeuronCore& src, NeuronCore& dst, std::vector<Resource*> path,
-      Bytes bytes, std::uint32_t credits)
-      : xfer_(xfer),
+      Bytes bytes, std::uint32_t credits, Tracer* tracer, int track)
+      : tracer_(tracer),
+        track_(track),
+        xfer_(xfer),
         src_(src),
         dst_(dst),
         path_(std::move(path)),
@@ -84,15 +88,21 @@ class Hop final : public StageOutput, public InputRelease, public TransferReceiv
   bool can_send() const override { return credits_ > 0; }
   void send(std::uint64_t request) override {
     --credits_;
+    if (tracer_ != nullptr) tracer_->transfer(track_, request, now_ps(), "activations");
     xfer_.start(path_, bytes_, 0, this, request);
   }
-  void transfer_done(std::uint64_t request) override { dst_.deliver(request); }
+  void transfer_done(std::uint64_t request) override {
+    if (tracer_ != nullptr) tracer_->arrived(track_, request, now_ps());
+    dst_.deliver(request);
+  }
   void released() override {
     ++credits_;
     src_.wake();
   }
 
  private:
+  Tracer* tracer_;
+  int track_;
   TransferScheduler& xfer_;
   NeuronCore& src_;
   NeuronCore& dst_;
@@ -109,6 +119,7 @@ struct Lane {
   std::uint64_t in_flight = 0;  ///< admitted to this group, not yet back
   std::vector<Resource*> in_pcie, in_core, out_dram, out_pcie;
   Ps in_overhead = 0, out_overhead = 0;
+  int trace_in = -1, trace_out = -1;  ///< trace tracks of its input and result transfers
 };
 
 class Host;
@@ -134,20 +145,21 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
  public:
   SC_HAS_PROCESS(Host);
   Host(sc_core::sc_module_name name, const Workload& w, std::uint32_t concurrency,
-       TransferScheduler& xfer, std::vector<Lane> lanes, Bytes in_bytes, Bytes out_bytes)
+       std::uint64_t warmup, TransferScheduler& xfer, std::vector<Lane> lanes, Bytes in_bytes,
+       Bytes out_bytes, Tracer* tracer, std::function<void(std::uint64_t)> progress)
       : sc_core::sc_module(name),
         w_(w),
         concurrency_(concurrency),
+        warmup_(warmup),
         xfer_(xfer),
         lanes_(std::move(lanes)),
         in_bytes_(in_bytes),
         out_bytes_(out_bytes),
         rng_(w.seed),
-        arrival_(w.requests, 0),
-        lane_of_(w.requests, 0) {
+        tracer_(tracer),
+        progress_(std::move(progress)) {
     for (std::uint32_t l = 0; l < lanes_.size(); ++l)
       ports_.push_back(std::make_unique<LanePort>(*this, l));
-    completions_.reserve(w.requests);
     if (w_.rate_per_s > 0) next_arrival_ = exponential_ps();
     SC_METHOD(step);
     sensitive << wake_;
@@ -160,35 +172,54 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
     wake_.notify(sc_core::SC_ZERO_TIME);
   }
   void result(std::uint64_t request) {
-    xfer_.start(lanes_[lane_of_[request]].out_dram, out_bytes_, 0, this, tag(request, 2));
+    const Ticket& k = tickets_.at(request);
+    if (tracer_ != nullptr) tracer_->transfer(k.lane_track_out, request, now_ps(), "result");
+    xfer_.start(lanes_[k.lane].out_dram, out_bytes_, 0, this, tag(request, 2));
   }
   void transfer_done(std::uint64_t t) override {
     const std::uint64_t r = t >> 2;
-    Lane& lane = lanes_[lane_of_[r]];
+    auto it = tickets_.find(r);
+    Lane& lane = lanes_[it->second.lane];
     switch (t & 3) {
       case 0:
         xfer_.start(lane.in_core, in_bytes_, 0, this, tag(r, 1));
         break;  // DRAM → core
       case 1:
+        if (tracer_ != nullptr) tracer_->arrived(it->second.lane_track_in, r, now_ps());
         lane.first->deliver(r);
         break;
       case 2:
         xfer_.start(lane.out_pcie, out_bytes_, lane.out_overhead, this, tag(r, 3));
         break;
-      default:
-        completions_.push_back({r, now_ps()});
+      default: {
+        const Ps now = now_ps();
+        if (tracer_ != nullptr) tracer_->arrived(it->second.lane_track_out, r, now);
+        ++completed_;
+        if (completed_ == warmup_) window_start_ = now;
+        if (completed_ > warmup_) {
+          latency_.add(now - it->second.arrival);
+          queue_.add(it->second.admitted - it->second.arrival);
+          service_.add(now - it->second.admitted);
+        }
+        last_completion_ = now;
+        tickets_.erase(it);
         --in_flight_;
         --lane.in_flight;
+        if (progress_) progress_(completed_);
         wake_.notify(sc_core::SC_ZERO_TIME);
+      }
     }
   }
 
-  struct Completion {
-    std::uint64_t request;
-    Ps time;
-  };
-  const std::vector<Completion>& completions() const { return completions_; }
-  Ps arrival(std::uint64_t r) const { return arrival_[r]; }
+  std::uint64_t completed() const { return completed_; }
+  /// The measured window: from the warm-up's last completion (0 without warm-up) to the last.
+  Ps window_start() const { return window_start_; }
+  Ps last_completion() const { return last_completion_; }
+  /// Measured requests only: arrival to completion, arrival to admission (waiting for the first
+  /// stage's input buffer), admission to completion.
+  LatencyRecorder& latency() { return latency_; }
+  LatencyRecorder& queueing() { return queue_; }
+  LatencyRecorder& service() { return service_; }
 
  private:
   static std::uint64_t tag(std::uint64_t r, std::uint64_t phase) { return r << 2 | phase; }
@@ -214,40 +245,60 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
     const Ps now = now_ps();
     if (w_.rate_per_s > 0) {
       while (issued_ < w_.requests && next_arrival_ <= now) {
-        arrival_[issued_] = next_arrival_;
-        queue_.push_back(issued_++);
+        tickets_[issued_].arrival = next_arrival_;
+        waiting_.push_back(issued_++);
         next_arrival_ += exponential_ps();
       }
     } else {
-      while (issued_ < w_.requests && in_flight_ + queue_.size() < concurrency_) {
-        arrival_[issued_] = now;
-        queue_.push_back(issued_++);
+      while (issued_ < w_.requests && in_flight_ + waiting_.size() < concurrency_) {
+        tickets_[issued_].arrival = now;
+        waiting_.push_back(issued_++);
       }
     }
-    for (int l = pick_lane(); !queue_.empty() && l >= 0; l = pick_lane()) {
+    for (int l = pick_lane(); !waiting_.empty() && l >= 0; l = pick_lane()) {
       Lane& lane = lanes_[static_cast<std::size_t>(l)];
-      const std::uint64_t r = queue_.front();
-      queue_.pop_front();
+      const std::uint64_t r = waiting_.front();
+      waiting_.pop_front();
       --lane.credits;
       ++lane.in_flight;
       ++in_flight_;
-      lane_of_[r] = static_cast<std::uint32_t>(l);
+      Ticket& k = tickets_[r];
+      k.lane = static_cast<std::uint32_t>(l);
+      k.admitted = now;
+      if (tracer_ != nullptr) {
+        k.lane_track_in = lane.trace_in;
+        k.lane_track_out = lane.trace_out;
+        tracer_->transfer(k.lane_track_in, r, now, "input");
+      }
       xfer_.start(lane.in_pcie, in_bytes_, lane.in_overhead, this, tag(r, 0));
     }
     if (w_.rate_per_s > 0 && issued_ < w_.requests) wake_.notify(ps_time(next_arrival_ - now));
   }
 
+  /// A request between its arrival and its completion (only those are kept: memory follows the
+  /// requests in flight and queued, not the run's length).
+  struct Ticket {
+    Ps arrival = 0;
+    Ps admitted = 0;
+    std::uint32_t lane = 0;
+    int lane_track_in = -1, lane_track_out = -1;
+  };
+
   Workload w_;
   std::uint32_t concurrency_;
+  std::uint64_t warmup_;
   TransferScheduler& xfer_;
   std::vector<Lane> lanes_;
   std::vector<std::unique_ptr<LanePort>> ports_;
   Bytes in_bytes_, out_bytes_;
   SplitMix64 rng_;
-  std::vector<Ps> arrival_;
-  std::vector<std::uint32_t> lane_of_;
-  std::vector<Completion> completions_;
-  std::deque<std::uint64_t> queue_;
+  Tracer* tracer_;
+  std::function<void(std::uint64_t)> progress_;
+  std::unordered_map<std::uint64_t, Ticket> tickets_;
+  std::deque<std::uint64_t> waiting_;  // arrived, not yet admitted
+  LatencyRecorder latency_, queue_, service_;
+  std::uint64_t completed_ = 0;
+  Ps window_start_ = 0, last_completion_ = 0;
   std::uint64_t issued_ = 0;
   std::uint64_t in_flight_ = 0;  // admitted to the device, not yet back
   Ps next_arrival_ = 0;
@@ -263,20 +314,36 @@ void LanePort::send(std::uint64_t request) {
 
 class System : public sc_core::sc_module {
  public:
-  System(sc_core::sc_module_name name, const SystemConfig& cfg, const Plan& plan, const Workload& w,
-         std::uint32_t concurrency, const SimHooks& hooks)
+  System(sc_core::sc_module_name name, const SystemConfig& cfg, const Graph& g, const Plan& plan,
+         const Workload& w, std::uint32_t concurrency, std::uint64_t warmup, const SimHooks& hooks)
       : sc_core::sc_module(name), xfer("transfers"), ring("neuronlink", cfg.chips, cfg.neuronlink) {
     for (std::uint32_t c = 0; c < cfg.chips; ++c)
       chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c, hooks));
     const auto& st = plan.stages;
     const std::size_t n = st.size();
+    if (hooks.trace != nullptr && hooks.trace_requests > 0) {
+      tracer =
+          std::make_unique<Tracer>(hooks.trace_first, hooks.trace_requests, cfg.core_period_ps());
+      for (const auto& stage : st) {
+        std::vector<std::string> names;
+        for (std::uint32_t k = stage.op_begin; k < stage.op_end; ++k)
+          names.push_back(g.ops.at(static_cast<std::size_t>(plan.op_order.at(k))).name);
+        tracer->set_stage(stage.core, stage.chip, stage, std::move(names));
+        core(stage.core).set_observer(tracer.get());
+      }
+    }
+    Tracer* tr = tracer.get();
     // Hops between consecutive stages of a group; hop_into[s] feeds stage s (null for a first).
     std::vector<Hop*> hop_into(n, nullptr);
     for (std::size_t s = 0; s + 1 < n; ++s) {
       if (st[s + 1].group != st[s].group) continue;
+      const int track = tr == nullptr ? -1
+                                      : tr->track("chip" + std::to_string(st[s].chip),
+                                                  "core" + std::to_string(st[s].core) + " -> core" +
+                                                      std::to_string(st[s + 1].core));
       hops.push_back(std::make_unique<Hop>(xfer, core(st[s].core), core(st[s + 1].core),
                                            core_path(cfg, st[s].core, st[s + 1].core),
-                                           st[s].out_bytes, cfg.pipeline.buffer_depth));
+                                           st[s].out_bytes, cfg.pipeline.buffer_depth, tr, track));
       hop_into[s + 1] = hops.back().get();
     }
     // One lane per group: from the host into its first stage, out of its last.
@@ -308,10 +375,23 @@ class System : public sc_core::sc_module {
       lane.out_pcie = {out_chip.memory, &out_fab.dram_out(), &out_fab.host_in(),
                        &out_chip.pcie.model().to_host()};
       lane.out_overhead = out_chip.pcie.model().overhead();
+      if (tr != nullptr) {
+        const std::string group = plan.groups > 1 ? "group " + std::to_string(l) + " " : "";
+        lane.trace_in = tr->track("host", group + "input -> core" + std::to_string(a.core));
+        lane.trace_out = tr->track("host", group + "core" + std::to_string(b.core) + " -> result");
+      }
       lanes.push_back(std::move(lane));
     }
-    host = std::make_unique<Host>("host", w, concurrency, xfer, std::move(lanes), plan.input_bytes,
-                                  plan.output_bytes);
+    std::function<void(std::uint64_t)> progress;
+    if (hooks.progress) {
+      const std::uint64_t total = w.requests;
+      const std::uint64_t step = std::max<std::uint64_t>(1, total / 200);
+      progress = [cb = hooks.progress, total, step](std::uint64_t done) {
+        if (done % step == 0 || done == total) cb(done, total);
+      };
+    }
+    host = std::make_unique<Host>("host", w, concurrency, warmup, xfer, std::move(lanes),
+                                  plan.input_bytes, plan.output_bytes, tr, std::move(progress));
     std::size_t lane = 0;
     for (std::size_t s = 0; s < n; ++s) {
       StageProgram prog;
@@ -354,6 +434,7 @@ class System : public sc_core::sc_module {
   TransferScheduler xfer;
   NeuronLinkRing ring;
   std::vector<std::unique_ptr<Chip>> chips;
+  std::unique_ptr<Tracer> tracer;  // before the hops and host, which point to it
   std::vector<std::unique_ptr<Hop>> hops;
   std::unique_ptr<Host> host;
 
@@ -383,7 +464,9 @@ double share(Ps part, Ps total) {
   return total == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(total);
 }
 
-constexpr std::uint64_t kMaxRequests = 100'000'000;
+// Memory follows the requests in flight and queued, not the run's length (latencies go into
+// bounded histograms); the cap only keeps request ids and counters far from overflow.
+constexpr std::uint64_t kMaxRequests = 1'000'000'000'000;
 
 std::uint64_t default_warmup(const Workload& w, std::size_t stages) {
   if (w.warmup >= 0) return static_cast<std::uint64_t>(w.warmup);
@@ -396,8 +479,6 @@ std::uint64_t default_warmup(const Workload& w, std::size_t stages) {
 
 void validate(const Workload& w) {
   if (w.requests == 0) throw Error("workload: requests must be at least 1");
-  // Every request's arrival and completion time is kept (24 bytes each) until the bounded
-  // latency histogram arrives; 100 million requests take 2.4 GB.
   if (w.requests > kMaxRequests)
     throw Error("workload: requests = " + std::to_string(w.requests) + " exceeds the limit of " +
                 std::to_string(kMaxRequests));
@@ -438,19 +519,16 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
 
   Report r;
   KernelContext kernel;  // a fresh SystemC context for this run; restores the caller's after
-  auto sys = std::make_unique<System>("system", cfg, plan, w, concurrency, hooks);
+  auto sys = std::make_unique<System>("system", cfg, g, plan, w, concurrency, warmup, hooks);
   kernel.run();
   const Ps end = now_ps();
 
-  const auto& done = sys->host->completions();
-  if (done.size() != w.requests)
-    throw Error("internal: simulation ended with " + std::to_string(done.size()) + " of " +
+  Host& host = *sys->host;
+  if (host.completed() != w.requests)
+    throw Error("internal: simulation ended with " + std::to_string(host.completed()) + " of " +
                 std::to_string(w.requests) + " requests complete");
-  LatencyRecorder lat;
-  for (std::size_t i = warmup; i < done.size(); ++i)
-    lat.add(done[i].time - sys->host->arrival(done[i].request));
-  const Ps window_start = warmup == 0 ? 0 : done[warmup - 1].time;
-  const Ps window = done.back().time - window_start;
+  const Ps window = host.last_completion() - host.window_start();
+  if (hooks.trace != nullptr && sys->tracer) *hooks.trace = sys->tracer->to_json();
 
   r.config = cfg.name;
   r.model = plan.model;
@@ -468,7 +546,17 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   r.measured_window_s = ps_to_s(window);
   r.throughput_per_s =
       window == 0 ? 0.0 : static_cast<double>(r.measured_requests * plan.batch) / ps_to_s(window);
-  r.latency_ms = lat.summary();
+  r.latency_ms = host.latency().summary();
+  r.queue_ms = host.queueing().summary();
+  r.service_ms = host.service().summary();
+  std::ostringstream rule;
+  rule << "the first " << warmup << " completions (in completion order) are warm-up and excluded"
+       << (w.warmup >= 0 ? " (set by the user)"
+                         : " (default: 10% of requests, at least 2 x stages while that leaves "
+                           "half the requests measured)")
+       << "; throughput = measured requests x batch / time from the last warm-up completion to "
+          "the last completion";
+  r.warmup_rule = rule.str();
   r.plan = plan_to_json(plan, g);
   // Every group runs the whole model: one copy's MACs per request.
   std::uint64_t macs = 0;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infsim/common/units.hpp"
+#include "infsim/cores/engine_timing.hpp"
 
 namespace infsim {
 
@@ -35,12 +36,15 @@ struct StagePlan {
   Bytes stream_buffer_bytes = 0;     ///< State Buffer reserved for streaming (two chunks)
   std::uint32_t stream_chunks = 0;   ///< chunks the streamed weights arrive in
   std::vector<StreamedOp> streamed;  ///< which ops' weights stream (the last kept ops first)
-  Bytes dram_weight_bytes = 0;       ///< weights this stage keeps in device DRAM (lookup tables)
-  Bytes dram_read_bytes = 0;         ///< read from device DRAM per request (batch included)
-  Bytes in_bytes = 0;                ///< activations received per request (batch included)
-  Bytes out_bytes = 0;               ///< activations sent per request (batch included)
-  Bytes buffer_bytes = 0;  ///< activation buffers: inputs × depth, outputs × 2, working set
-  Bytes sram_bytes = 0;    ///< weight_bytes + buffer_bytes + stream_buffer_bytes
+  /// The stage's schedule per request: each engine's part of each op, in cycles from the start
+  /// (op = offset from op_begin). Used to draw timelines; not written to JSON.
+  std::vector<StageScheduler::Interval> timeline;
+  Bytes dram_weight_bytes = 0;  ///< weights this stage keeps in device DRAM (lookup tables)
+  Bytes dram_read_bytes = 0;    ///< read from device DRAM per request (batch included)
+  Bytes in_bytes = 0;           ///< activations received per request (batch included)
+  Bytes out_bytes = 0;          ///< activations sent per request (batch included)
+  Bytes buffer_bytes = 0;       ///< activation buffers: inputs × depth, outputs × 2, working set
+  Bytes sram_bytes = 0;         ///< weight_bytes + buffer_bytes + stream_buffer_bytes
   /// The State Buffer allocation, laid out in this order from offset 0 (sums to sram_bytes):
   /// weights kept, the stream buffer, the activation working set (tensors alive at the stage's
   /// busiest op, which holds the input being computed and its output), `input_buffers` more inputs

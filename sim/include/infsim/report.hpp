@@ -21,10 +21,10 @@ struct StageReport {
   std::string first_op, last_op;
   std::uint64_t weight_bytes = 0, sram_bytes = 0;
   std::uint64_t streamed_weight_bytes = 0;  ///< per request, from DRAM
-  double service_us = 0;  ///< compute time per request
-  double busy = 0;        ///< share of the simulated time spent computing
-  double fetching = 0;    ///< share of the simulated time waiting for reads from DRAM
-  double stalled = 0;     ///< share of the simulated time holding a result (back-pressure)
+  double service_us = 0;                    ///< compute time per request
+  double busy = 0;                          ///< share of the simulated time spent computing
+  double fetching = 0;  ///< share of the simulated time waiting for reads from DRAM
+  double stalled = 0;   ///< share of the simulated time holding a result (back-pressure)
   std::uint64_t requests = 0;
 };
 
@@ -58,7 +58,10 @@ struct Report {
   std::uint64_t seed = 0;
   double throughput_per_s = 0;       ///< inferences (samples) per second in the measured window
   double peak_throughput_per_s = 0;  ///< bound from the TensorEngine peak of the cores used
-  LatencySummary latency_ms;
+  LatencySummary latency_ms;         ///< arrival to completion (measured requests)
+  LatencySummary queue_ms;           ///< arrival to admission: waiting for the first stage's buffer
+  LatencySummary service_ms;         ///< admission to completion: transfers, stages, back-pressure
+  std::string warmup_rule;           ///< how the measured window was chosen
   double simulated_time_s = 0;
   double measured_window_s = 0;
   std::uint64_t events = 0;  ///< transfers and stage completions simulated
@@ -71,6 +74,10 @@ struct Report {
   /// requests computed) and its DMA engine (utilization averaged over its queues).
   std::vector<ResourceReport> state_buffers, dma_engines;
 };
+
+/// The version of to_json's layout ("schema_version"); docs/REPORT.md describes every field.
+/// 2: queue_ms, service_ms, warmup_rule, groups, per-stage group and streamed weights.
+constexpr int kReportSchemaVersion = 2;
 
 nlohmann::json to_json(const Report& r);
 /// A readable report (what `infsim run` prints).

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 
+#include <nlohmann/json.hpp>
 #include <systemc>
 #include <tlm>
 
@@ -36,6 +37,16 @@ struct SimHooks {
   /// annotate the access's completion as delay without calling wait().
   std::function<sc_core::sc_module*(std::uint32_t chip, tlm::tlm_target_socket<>*& socket)>
       external_dram;
+  /// A timeline: when set, the run stores into *trace a Chrome trace event JSON (Perfetto opens
+  /// it) of requests [trace_first, trace_first + trace_requests): every engine's ops, DRAM reads
+  /// and weight streams, back-pressure, and the transfers between stages and to and from the
+  /// host.
+  nlohmann::json* trace = nullptr;
+  std::uint64_t trace_first = 0;
+  std::uint64_t trace_requests = 20;
+  /// Called after every completion with the requests completed so far and the total (for a
+  /// progress display; keep it cheap).
+  std::function<void(std::uint64_t completed, std::uint64_t total)> progress;
 };
 
 /// Checks a workload (requests > 0, warm-up < requests, finite rate). Throws Error.

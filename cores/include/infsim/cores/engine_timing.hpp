@@ -97,8 +97,17 @@ class StageScheduler {
     Cycles start = 0;   ///< when the op's first part starts (ready, for an op without work)
     Cycles finish = 0;  ///< when its last part ends
   };
+  /// One engine's part of one op: busy within [start, finish) (an epilogue that follows PSUM
+  /// evacuations is spread over that span).
+  struct Interval {
+    std::uint32_t op = 0;  ///< index of the op in the order of add() calls
+    EngineSlot engine;
+    Cycles start = 0, finish = 0;
+  };
   /// Schedules the next op.
   Slot add(const OpTiming& t, Cycles ready);
+  /// Records every engine interval of the ops added from now on into `log` (for timelines).
+  void record(std::vector<Interval>* log) { log_ = log; }
   Cycles makespan() const { return makespan_; }
   /// Busy cycles of each engine (indexed by EngineSlot).
   const std::array<Cycles, kEngineSlots>& busy() const { return busy_; }
@@ -107,6 +116,8 @@ class StageScheduler {
   std::array<Cycles, kEngineSlots> free_{};
   std::array<Cycles, kEngineSlots> busy_{};
   Cycles makespan_ = 0;
+  std::uint32_t ops_ = 0;
+  std::vector<Interval>* log_ = nullptr;
 };
 
 /// One op of a stage for schedule_stage: its work per sample and the ops of the same stage it

@@ -50,6 +50,20 @@ class InputRelease {
   virtual void released() = 0;
 };
 
+/// Watches a core's requests (for timelines): told after the fact, never changes the run.
+class CoreObserver {
+ public:
+  virtual ~CoreObserver() = default;
+  /// `request` computed from `start`; its engines' work ended at `compute_end`, the stage at
+  /// `end` (later when it waited for streamed weights).
+  virtual void computed(std::uint32_t core, std::uint64_t request, Ps start, Ps compute_end,
+                        Ps end) = 0;
+  /// `request`'s reads from device DRAM (tables, or weights without prefetch) before computing.
+  virtual void fetched(std::uint32_t core, std::uint64_t request, Ps start, Ps end) = 0;
+  /// `request`'s result waited for a downstream buffer (back-pressure).
+  virtual void held(std::uint32_t core, std::uint64_t request, Ps start, Ps end) = 0;
+};
+
 struct CoreStats {
   std::uint64_t requests = 0;  ///< requests computed
   Ps busy_ps = 0;              ///< time computing
@@ -72,6 +86,8 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver {
   /// engine_reads), which may stretch the compute when the port is too slow or busy.
   void set_state_buffer(StateBufferPort* port) { sbuf_ = port; }
   bool loaded() const { return out_ != nullptr; }
+  /// Optional: told about every request (may be null).
+  void set_observer(CoreObserver* o) { observer_ = o; }
   /// An input has arrived in this core's State Buffer.
   void deliver(std::uint64_t request);
   /// Something this core waits on may have changed (a downstream buffer was freed).
@@ -108,6 +124,7 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver {
   Ps fetch_since_ = 0;
   sc_core::sc_event wake_;
   CoreStats stats_;
+  CoreObserver* observer_ = nullptr;
 };
 
 }  // namespace infsim

@@ -66,7 +66,7 @@ struct Ddr4Params {
 
 /// Device DRAM of one chip.
 struct DramParams {
-  DramModelKind model = DramModelKind::Simple;  ///< which timing model (config `dram.model`)
+  DramModelKind model = DramModelKind::Ddr4;  ///< which timing model (config `dram.model`)
   double capacity_gib = 8.0;                  ///< device DRAM per chip [AWS]
   double bandwidth_gib_s = 50.0;              ///< peak bandwidth per chip [AWS] (simple model)
   std::uint32_t channels = 4;  ///< independent channels sharing the bandwidth (simple model)
