@@ -11,6 +11,9 @@
   plot.py stages REPORT.json -o bars.png
       stage utilization bars (computing, waiting on DRAM, stalled on back-pressure) from the
       report `infsim run --json` writes, and per-core engine utilization beside them.
+  plot.py gantt TRACE.json -o gantt.png
+      a pipeline Gantt chart of the requests in a trace (`infsim run --trace`): one row per
+      stage, one colour per request, from each request's compute slices on its stage track.
 
 Exit status 0 and a PNG on success; 1 and one "plot.py: error: ..." line on bad input.
 """
@@ -155,14 +158,18 @@ def cmd_xy(a):
     save(fig, a.output)
 
 
-def cmd_stages(a):
+def read_json(path):
     try:
-        with open(a.report) as f:
-            report = json.load(f)
+        with open(path) as f:
+            return json.load(f)
     except OSError as e:
-        raise PlotError(f"cannot read '{a.report}': {e.strerror}")
+        raise PlotError(f"cannot read '{path}': {e.strerror}")
     except json.JSONDecodeError as e:
-        raise PlotError(f"'{a.report}' is not valid JSON: {e}")
+        raise PlotError(f"'{path}' is not valid JSON: {e}")
+
+
+def cmd_stages(a):
+    report = read_json(a.report)
     stages = report.get("stages") if isinstance(report, dict) else None
     if not stages:
         raise PlotError(f"'{a.report}' has no \"stages\" (is it an `infsim run --json` report?)")
@@ -200,6 +207,44 @@ def cmd_stages(a):
     save(fig, a.output)
 
 
+def cmd_gantt(a):
+    trace = read_json(a.trace)
+    events = trace.get("traceEvents") if isinstance(trace, dict) else None
+    if not isinstance(events, list):
+        raise PlotError(f"'{a.trace}' has no \"traceEvents\" (is it an `infsim run --trace` file?)")
+    # Stage tracks are named "coreN stage S"; their "req r" slices are the requests' compute.
+    stage_of = {}
+    for e in events:
+        if e.get("ph") == "M" and e.get("name") == "thread_name":
+            name = e.get("args", {}).get("name", "")
+            parts = name.split(" ")
+            if len(parts) == 3 and parts[1] == "stage":
+                stage_of[(e.get("pid"), e.get("tid"))] = (int(parts[2]), name)
+    bars = {}
+    for e in events:
+        key = (e.get("pid"), e.get("tid"))
+        if e.get("ph") != "X" or key not in stage_of or not str(e.get("name", "")).startswith("req "):
+            continue
+        r = e.get("args", {}).get("request", 0)
+        bars.setdefault(stage_of[key], []).append((float(e["ts"]), float(e["dur"]), r))
+    if not bars:
+        raise PlotError(f"'{a.trace}' holds no stage slices")
+    rows = sorted(bars)
+    fig, ax = plt.subplots(figsize=(12, 0.35 * len(rows) + 1.5))
+    for y, row in enumerate(rows):
+        for ts, dur, r in bars[row]:
+            ax.broken_barh([(ts, dur)], (y - 0.4, 0.8), facecolors=f"C{r % 10}")
+            if dur > 0:
+                ax.text(ts + dur / 2, y, str(r), ha="center", va="center", fontsize=6)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([name for _, name in rows], fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlabel("simulated time (us)")
+    ax.set_title(a.title or "pipeline: each request's compute per stage (number = request)")
+    ax.grid(True, axis="x", alpha=0.3)
+    save(fig, a.output)
+
+
 def main(argv):
     p = argparse.ArgumentParser(prog="plot.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -234,6 +279,12 @@ def main(argv):
     st.add_argument("report")
     st.add_argument("-o", "--output", required=True)
     st.set_defaults(func=cmd_stages)
+
+    ga = sub.add_parser("gantt", help="pipeline Gantt chart from `infsim run --trace`")
+    ga.add_argument("trace")
+    ga.add_argument("-o", "--output", required=True)
+    ga.add_argument("--title")
+    ga.set_defaults(func=cmd_gantt)
 
     a = p.parse_args(argv)
     if hasattr(a, "where") and a.where is None:

@@ -14,17 +14,7 @@ cd "$(dirname "$0")/.."
 # and its matrix products make the exports markedly slower (ViT-B/16: 61 s instead of 37 s).
 # Installed before setup.sh configures the build, so that CMake finds them.
 TEST_PKGS=(python3-torch python3-torchvision libopenblas0-pthread)
-missing=()
-for p in "${TEST_PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
-  echo "test: installing the test-only packages ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+scripts/install_packages.sh test "${TEST_PKGS[@]}"
 
 scripts/setup.sh
 (cd "${INFSIM_BUILD_DIR:-build}" && ctest --output-on-failure -j "${INFSIM_JOBS:-2}")

@@ -538,6 +538,22 @@ TEST_CASE("plot: latency-throughput curves and stage bars as PNG", "[plot]") {
   INFO(r.err);
   REQUIRE(r.code == 0);
   require_png(d.file("stages.png"), 1560, 600);
+
+  // A pipeline Gantt chart of the first requests, from a trace: 2 stages → 12 × (0.35 · 2 + 1.5)
+  // inches at 120 dpi = 1440 × 264 pixels.
+  const Ran traced =
+      cli({"run", "--preset", "inf1.xlarge", "--model", "resnet50", "--cores", "2", "--requests",
+           "40", "--trace", d.file("t.json"), "--trace-requests", "8"});
+  INFO(traced.err);
+  REQUIRE(traced.code == 0);
+  r = plot({"gantt", d.file("t.json"), "-o", d.file("gantt.png")});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  require_png(d.file("gantt.png"), 1440, 264);
+  r = plot({"gantt", d.file("r.json"), "-o", d.file("g2.png")});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Contains("traceEvents"));
+  CHECK_FALSE(fs::exists(d.file("g2.png")));
 }
 
 TEST_CASE("plot: bad input is one error line, no file", "[plot]") {

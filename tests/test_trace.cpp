@@ -169,3 +169,25 @@ TEST_CASE("latency splits into queueing and service, and the warm-up rule is sta
   for (const char* k : {"latency_ms", "queue_ms", "service_ms"})
     for (const char* f : {"p50", "p90", "p95", "p99", "p999", "max"}) CHECK(j.at(k).contains(f));
 }
+
+TEST_CASE("the report gives each chip's DDR4 row-hit rate and bandwidth", "[report][dram]") {
+  const Graph g = build_model("resnet50");
+  SystemConfig cfg = preset("inf1.6xlarge");
+  apply_override(cfg, "dram.model=ddr4");
+  const Report r =
+      simulate(cfg, g, compile(g, cfg, CompileOptions{16, 1}), test::requests(200, -1));
+  REQUIRE(r.dram_stats.size() == 4);
+  const DramStatsReport& d = r.dram_stats[0];
+  // Chip 0 takes every input: 200 · 301,056 B in (PCIe → DRAM is a write the model does not
+  // time as reads) and out again to core 0, all as 64-byte reads: at least 200 · 4,704 reads.
+  CHECK(d.reads >= 200 * 4704);
+  CHECK(d.row_hit_rate > 0.9);  // sequential transfers, one bank group after another
+  CHECK(d.row_hit_rate <= 1.0);
+  CHECK(d.refreshes > 0);
+  CHECK(d.bandwidth_gib_s == Approx(static_cast<double>(r.drams[0].bytes) / r.simulated_time_s /
+                                    static_cast<double>(1ULL << 30)));
+  SystemConfig simple = preset("inf1.6xlarge");
+  apply_override(simple, "dram.model=simple");
+  CHECK(simulate(simple, g, compile(g, simple, CompileOptions{16, 1}), test::requests(50, -1))
+            .dram_stats.empty());
+}

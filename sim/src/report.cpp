@@ -106,6 +106,18 @@ std::string to_csv(const Report& r) {
 }
 
 namespace {
+nlohmann::json dram_stats_json(const std::vector<DramStatsReport>& v) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& d : v)
+    a.push_back({{"chip", d.chip},
+                 {"reads", d.reads},
+                 {"row_hit_rate", d.row_hit_rate},
+                 {"activates", d.activates},
+                 {"refreshes", d.refreshes},
+                 {"bandwidth_gib_s", d.bandwidth_gib_s}});
+  return a;
+}
+
 nlohmann::json summary_json(const LatencySummary& l) {
   return {{"min", l.min}, {"mean", l.mean}, {"p50", l.p50},   {"p90", l.p90},
           {"p95", l.p95}, {"p99", l.p99},   {"p999", l.p999}, {"max", l.max}};
@@ -173,6 +185,7 @@ nlohmann::json to_json(const Report& r) {
           {"per_core", cores},
           {"links", resources_json(r.links)},
           {"dram", resources_json(r.drams)},
+          {"dram_stats", dram_stats_json(r.dram_stats)},
           {"host_links", resources_json(r.host_links)},
           {"fabric", resources_json(r.fabric)},
           {"state_buffers", resources_json(r.state_buffers)},
@@ -242,6 +255,11 @@ std::string format_text(const Report& r) {
   };
   table("NeuronLinks (bytes moved, utilization)", r.links);
   table("DRAM", r.drams);
+  for (const auto& d : r.dram_stats)
+    if (d.reads > 0)
+      o << "  chip" << d.chip << " DDR4: " << std::setprecision(2) << d.bandwidth_gib_s
+        << " GiB/s, row hits " << pct(d.row_hit_rate) << ", " << d.activates << " ACT, "
+        << d.refreshes << " REF\n";
   table("host PCIe links", r.host_links);
   return o.str();
 }

@@ -625,6 +625,14 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   }
   for (auto& chip : sys->chips) {
     r.drams.push_back(resource_report(*chip->memory, end));
+    if (Ddr4Dram* d = chip->dram.ddr4(); d != nullptr && chip->memory == &chip->dram.model()) {
+      const Ddr4Stats& ds = d->timing().stats();
+      r.dram_stats.push_back({static_cast<std::uint32_t>(r.drams.size() - 1), ds.reads,
+                              ds.row_hit_rate(), ds.acts, ds.refreshes,
+                              end == 0 ? 0.0
+                                       : static_cast<double>(r.drams.back().bytes) / ps_to_s(end) /
+                                             static_cast<double>(kGiB)});
+    }
     r.host_links.push_back(resource_report(chip->pcie.model().to_device(), end));
     r.host_links.push_back(resource_report(chip->pcie.model().to_host(), end));
     FabricModel& fab = chip->fabric.model();

@@ -48,6 +48,16 @@ struct ResourceReport {
   double utilization = 0;  ///< busy time / simulated time
 };
 
+/// A chip's DDR4 controller over the run (dram.model = ddr4; empty for the simple model).
+struct DramStatsReport {
+  std::uint32_t chip = 0;
+  std::uint64_t reads = 0;      ///< 64-byte column reads
+  double row_hit_rate = 0;      ///< reads that found their row open
+  std::uint64_t activates = 0;  ///< ACT commands
+  std::uint64_t refreshes = 0;  ///< REF commands (per rank)
+  double bandwidth_gib_s = 0;   ///< bytes moved / simulated time
+};
+
 struct Report {
   std::string config, model, mode = "pipeline";
   std::uint32_t cores = 0, batch = 1;
@@ -70,6 +80,7 @@ struct Report {
   std::vector<StageReport> stages;
   std::vector<CoreReport> per_core;
   std::vector<ResourceReport> links, drams, host_links, fabric;
+  std::vector<DramStatsReport> dram_stats;  ///< per chip, with the DDR4 model
   /// Per core: its State Buffer port (bytes = DMA + engine operand bytes; transfers = DMAs +
   /// requests computed) and its DMA engine (utilization averaged over its queues).
   std::vector<ResourceReport> state_buffers, dma_engines;
