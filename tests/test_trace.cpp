@@ -186,6 +186,14 @@ TEST_CASE("the report gives each chip's DDR4 row-hit rate and bandwidth", "[repo
   CHECK(d.refreshes > 0);
   CHECK(d.bandwidth_gib_s == Approx(static_cast<double>(r.drams[0].bytes) / r.simulated_time_s /
                                     static_cast<double>(1ULL << 30)));
+  // Read transfers from chip 0's DRAM: one input per request into stage 0; each takes at least
+  // its 301,056 B at the path's 50 GiB/s: 301,056 / 53,687,091,200 s = 5.608 µs.
+  REQUIRE_FALSE(r.dram_reads.empty());
+  CHECK(r.dram_reads[0].chip == 0);
+  CHECK(r.dram_reads[0].transfers == 200);
+  CHECK(r.dram_reads[0].latency_us.min >= 5.6);
+  CHECK(r.dram_reads[0].latency_us.p99 <= r.dram_reads[0].latency_us.max);
+  CHECK(r.dram_reads[0].wait_us.min >= 0.0);
   SystemConfig simple = preset("inf1.6xlarge");
   apply_override(simple, "dram.model=simple");
   CHECK(simulate(simple, g, compile(g, simple, CompileOptions{16, 1}), test::requests(50, -1))

@@ -12,6 +12,7 @@ TransferTiming TransferScheduler::start(const std::vector<Resource*>& path, Byte
                                         Ps overhead, TransferReceiver* r, std::uint64_t tag) {
   const Ps now = now_ps();
   const TransferTiming t = reserve_path(path, now, bytes, overhead);
+  if (observer_ != nullptr) observer_->transfer(path, bytes, now, t);
   heap_.push(Item{t.arrival, seq_++, r, tag});
   arm(now);
   return t;

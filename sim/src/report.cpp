@@ -122,6 +122,16 @@ nlohmann::json summary_json(const LatencySummary& l) {
   return {{"min", l.min}, {"mean", l.mean}, {"p50", l.p50},   {"p90", l.p90},
           {"p95", l.p95}, {"p99", l.p99},   {"p999", l.p999}, {"max", l.max}};
 }
+
+nlohmann::json dram_reads_json(const std::vector<DramReadReport>& v) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& d : v)
+    a.push_back({{"chip", d.chip},
+                 {"transfers", d.transfers},
+                 {"wait_us", summary_json(d.wait_us)},
+                 {"latency_us", summary_json(d.latency_us)}});
+  return a;
+}
 }  // namespace
 
 nlohmann::json to_json(const Report& r) {
@@ -186,6 +196,7 @@ nlohmann::json to_json(const Report& r) {
           {"links", resources_json(r.links)},
           {"dram", resources_json(r.drams)},
           {"dram_stats", dram_stats_json(r.dram_stats)},
+          {"dram_reads", dram_reads_json(r.dram_reads)},
           {"host_links", resources_json(r.host_links)},
           {"fabric", resources_json(r.fabric)},
           {"state_buffers", resources_json(r.state_buffers)},
@@ -260,6 +271,10 @@ std::string format_text(const Report& r) {
       o << "  chip" << d.chip << " DDR4: " << std::setprecision(2) << d.bandwidth_gib_s
         << " GiB/s, row hits " << pct(d.row_hit_rate) << ", " << d.activates << " ACT, "
         << d.refreshes << " REF\n";
+  for (const auto& d : r.dram_reads)
+    o << "  chip" << d.chip << " reads: " << d.transfers << " transfers, wait us p50 "
+      << std::setprecision(3) << d.wait_us.p50 << " p99 " << d.wait_us.p99 << ", latency us p50 "
+      << d.latency_us.p50 << " p99 " << d.latency_us.p99 << " max " << d.latency_us.max << "\n";
   table("host PCIe links", r.host_links);
   return o.str();
 }

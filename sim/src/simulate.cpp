@@ -312,13 +312,56 @@ void LanePort::send(std::uint64_t request) {
   host_.result(request);
 }
 
+/// Read-latency statistics per chip DRAM: every transfer whose path starts at a chip's memory.
+class DramReadStats final : public TransferObserver {
+ public:
+  void watch(const Resource* memory, std::uint32_t chip) {
+    chips_.push_back({memory, chip, 0, {}, {}});
+  }
+  void transfer(const std::vector<Resource*>& path, Bytes, Ps requested,
+                const TransferTiming& t) override {
+    if (path.empty()) return;
+    for (auto& c : chips_)
+      if (c.memory == path.front()) {
+        ++c.transfers;
+        c.wait.add(t.start - requested);
+        c.latency.add(t.arrival - requested);
+        return;
+      }
+  }
+  std::vector<DramReadReport> report() const {
+    const auto us = [](LatencySummary s) {  // the histograms' summary is in ms
+      for (double* v : {&s.min, &s.mean, &s.p50, &s.p90, &s.p95, &s.p99, &s.p999, &s.max})
+        *v *= 1e3;
+      return s;
+    };
+    std::vector<DramReadReport> out;
+    for (const auto& c : chips_)
+      if (c.transfers > 0)
+        out.push_back({c.chip, c.transfers, us(c.wait.summary()), us(c.latency.summary())});
+    return out;
+  }
+
+ private:
+  struct PerChip {
+    const Resource* memory;
+    std::uint32_t chip;
+    std::uint64_t transfers;
+    LatencyRecorder wait, latency;
+  };
+  std::vector<PerChip> chips_;
+};
+
 class System : public sc_core::sc_module {
  public:
   System(sc_core::sc_module_name name, const SystemConfig& cfg, const Graph& g, const Plan& plan,
          const Workload& w, std::uint32_t concurrency, std::uint64_t warmup, const SimHooks& hooks)
       : sc_core::sc_module(name), xfer("transfers"), ring("neuronlink", cfg.chips, cfg.neuronlink) {
-    for (std::uint32_t c = 0; c < cfg.chips; ++c)
+    for (std::uint32_t c = 0; c < cfg.chips; ++c) {
       chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c, hooks));
+      dram_reads.watch(chips.back()->memory, c);
+    }
+    xfer.set_observer(&dram_reads);
     const auto& st = plan.stages;
     const std::size_t n = st.size();
     if (hooks.trace != nullptr && hooks.trace_requests > 0) {
@@ -431,6 +474,7 @@ class System : public sc_core::sc_module {
     return static_cast<std::uint32_t>(chips.front()->cores.size());
   }
 
+  DramReadStats dram_reads;  // before xfer, which points to it
   TransferScheduler xfer;
   NeuronLinkRing ring;
   std::vector<std::unique_ptr<Chip>> chips;
@@ -618,6 +662,7 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
                                cr.sram_port});
     r.dma_engines.push_back({dma.name(), dma.stats().bytes, dma.stats().transfers, cr.dma_queues});
   }
+  r.dram_reads = sys->dram_reads.report();
   RingModel& ring = sys->ring.model();
   for (std::uint32_t l = 0; l < ring.link_count(); ++l) {
     r.links.push_back(resource_report(ring.up(l), end));

@@ -58,6 +58,15 @@ struct DramStatsReport {
   double bandwidth_gib_s = 0;   ///< bytes moved / simulated time
 };
 
+/// Reads from one chip's DRAM (transfers whose path starts at it: inputs to the first stage,
+/// tables, streamed weights, results to the host), over the whole run.
+struct DramReadReport {
+  std::uint32_t chip = 0;
+  std::uint64_t transfers = 0;
+  LatencySummary wait_us;     ///< asked for -> first byte leaves (queueing behind other transfers)
+  LatencySummary latency_us;  ///< asked for -> last byte arrives at its destination
+};
+
 struct Report {
   std::string config, model, mode = "pipeline";
   std::uint32_t cores = 0, batch = 1;
@@ -81,6 +90,7 @@ struct Report {
   std::vector<CoreReport> per_core;
   std::vector<ResourceReport> links, drams, host_links, fabric;
   std::vector<DramStatsReport> dram_stats;  ///< per chip, with the DDR4 model
+  std::vector<DramReadReport> dram_reads;   ///< per chip with reads
   /// Per core: its State Buffer port (bytes = DMA + engine operand bytes; transfers = DMAs +
   /// requests computed) and its DMA engine (utilization averaged over its queues).
   std::vector<ResourceReport> state_buffers, dma_engines;

@@ -30,10 +30,21 @@ class TransferReceiver {
 
 /// Starts transfers over paths of resources and calls each receiver when its data has arrived.
 /// One SC_METHOD and one sc_event serve every transfer in flight (a payload event queue).
+/// Told about every transfer when it is reserved (for statistics; never changes the run).
+class TransferObserver {
+ public:
+  virtual ~TransferObserver() = default;
+  /// A transfer of `bytes` over `path`, asked for at `requested`, timed as `t`.
+  virtual void transfer(const std::vector<Resource*>& path, Bytes bytes, Ps requested,
+                        const TransferTiming& t) = 0;
+};
+
 class TransferScheduler : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(TransferScheduler);
   explicit TransferScheduler(sc_core::sc_module_name name);
+  /// Optional (may be null).
+  void set_observer(TransferObserver* o) { observer_ = o; }
   /// Reserves `path` for `bytes` from now and schedules `r->transfer_done(tag)` at the arrival.
   TransferTiming start(const std::vector<Resource*>& path, Bytes bytes, Ps overhead,
                        TransferReceiver* r, std::uint64_t tag);
@@ -54,6 +65,7 @@ class TransferScheduler : public sc_core::sc_module {
   bool armed_ = false;  ///< a notification of event_ is pending
   Ps armed_at_ = 0;     ///< ... for this time
   std::uint64_t seq_ = 0;
+  TransferObserver* observer_ = nullptr;
 };
 
 /// The NeuronLink ring (or chain) of a system.
