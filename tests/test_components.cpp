@@ -179,71 +179,63 @@ TEST_CASE("the DRAM controller refuses bad TLM-2.0 transactions", "[component][t
 }
 
 namespace {
-/// A stage of `cycles` TensorEngine cycles that streams `bytes` of weights in `chunks` chunks.
-StageProgram streaming_program(Cycles cycles, Bytes bytes, std::uint32_t chunks, bool prefetch) {
-  StageProgram p{cycles, 0, 0, 0, 0};
-  p.stream_bytes = bytes;
-  p.stream_chunks = chunks;
-  p.prefetch = prefetch;
-  return p;
-}
+/// One core whose stage of `cycles` TensorEngine cycles streams `bytes` of weights in `chunks`
+/// chunks over a 1 GB/s DRAM pipe without latency (1,000 ps per byte), its output always open.
+struct StreamingCore {
+  StreamingCore(Cycles cycles, Bytes bytes, std::uint32_t chunks, bool prefetch) {
+    StageProgram p{cycles, 0, 0, 0, 0};
+    p.stream_bytes = bytes;
+    p.stream_chunks = chunks;
+    p.prefetch = prefetch;
+    core.load(p, &out, nullptr);
+    core.set_dram_path(&xfer, {&dram});
+  }
+  /// Delivers requests 0..n-1 at time 0 and runs to the end.
+  void run(std::uint64_t n) {
+    for (std::uint64_t r = 0; r < n; ++r) core.deliver(r);
+    kernel.run();
+  }
+  KernelContext kernel;  // first: the modules below live in its context
+  TransferScheduler xfer{"xfer"};
+  Pipe dram{"dram", 1'000'000'000, 0};
+  NeuronCore core{"core", CoreParams{}, 0};
+  StubOutput out;
+};
 }  // namespace
 
 TEST_CASE("NeuronCore streams weights while computing: the stream bounds the stage",
           "[component][core][stream]") {
-  KernelContext kernel;
-  TransferScheduler xfer("xfer");
-  Pipe dram("dram", 1'000'000'000, 0);  // 1 GB/s: 1,000 ps per byte
-  NeuronCore core("core", CoreParams{}, 0);
-  StubOutput out;
   // Compute C = 1000 cycles · 1024 ps = 1,024,000 ps; stream L = 4000 B = 4,000,000 ps, 4 chunks.
-  core.load(streaming_program(1000, 4000, 4, true), &out, nullptr);
-  core.set_dram_path(&xfer, {&dram});
-  core.deliver(0);
-  kernel.run();
+  StreamingCore s(1000, 4000, 4, true);
+  s.run(1);
   // The stream ends at e = 4,000,000; the end is max(0 + C + e/4, e + C/4)
   // = max(1,024,000 + 1,000,000, 4,000,000 + 256,000) = 4,256,000 ps.
-  REQUIRE(out.sent.size() == 1);
-  CHECK(out.sent[0].second == 4'256'000);
-  CHECK(core.stats().busy_ps == 1'024'000);
-  CHECK(core.stats().fetch_ps == 4'256'000 - 1'024'000);
-  CHECK(core.stats().streamed_bytes == 4000);
+  REQUIRE(s.out.sent.size() == 1);
+  CHECK(s.out.sent[0].second == 4'256'000);
+  CHECK(s.core.stats().busy_ps == 1'024'000);
+  CHECK(s.core.stats().fetch_ps == 4'256'000 - 1'024'000);
+  CHECK(s.core.stats().streamed_bytes == 4000);
 }
 
 TEST_CASE("NeuronCore streams weights while computing: compute bounds the stage",
           "[component][core][stream]") {
-  KernelContext kernel;
-  TransferScheduler xfer("xfer");
-  Pipe dram("dram", 1'000'000'000, 0);
-  NeuronCore core("core", CoreParams{}, 0);
-  StubOutput out;
   // C = 4000 cycles = 4,096,000 ps; L = 1000 B = 1,000,000 ps in 4 chunks.
-  core.load(streaming_program(4000, 1000, 4, true), &out, nullptr);
-  core.set_dram_path(&xfer, {&dram});
-  core.deliver(0);
-  core.deliver(1);
-  kernel.run();
+  StreamingCore s(4000, 1000, 4, true);
+  s.run(2);
   // max(C + L/4, L + C/4) = max(4,096,000 + 250,000, 1,000,000 + 1,024,000) = 4,346,000 ps;
   // request 1 starts then and streams again: 2 · 4,346,000.
-  REQUIRE(out.sent.size() == 2);
-  CHECK(out.sent[0].second == 4'346'000);
-  CHECK(out.sent[1].second == 2 * 4'346'000);
-  CHECK(core.stats().streamed_bytes == 2000);
+  REQUIRE(s.out.sent.size() == 2);
+  CHECK(s.out.sent[0].second == 4'346'000);
+  CHECK(s.out.sent[1].second == 2 * 4'346'000);
+  CHECK(s.core.stats().streamed_bytes == 2000);
 }
 
 TEST_CASE("NeuronCore without prefetch loads all streamed weights before computing",
           "[component][core][stream]") {
-  KernelContext kernel;
-  TransferScheduler xfer("xfer");
-  Pipe dram("dram", 1'000'000'000, 0);
-  NeuronCore core("core", CoreParams{}, 0);
-  StubOutput out;
-  core.load(streaming_program(1000, 4000, 4, false), &out, nullptr);
-  core.set_dram_path(&xfer, {&dram});
-  core.deliver(0);
-  kernel.run();
+  StreamingCore s(1000, 4000, 4, false);
+  s.run(1);
   // L + C = 4,000,000 + 1,024,000 ps.
-  REQUIRE(out.sent.size() == 1);
-  CHECK(out.sent[0].second == 5'024'000);
-  CHECK(core.stats().fetch_ps == 4'000'000);
+  REQUIRE(s.out.sent.size() == 1);
+  CHECK(s.out.sent[0].second == 5'024'000);
+  CHECK(s.core.stats().fetch_ps == 4'000'000);
 }
