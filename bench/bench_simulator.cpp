@@ -7,8 +7,8 @@
 
 #include <systemc>
 
+#include "infsim/common/kernel_context.hpp"
 #include "infsim/infsim.hpp"
-#include "kernel_context.hpp"
 
 namespace {
 

@@ -4,11 +4,11 @@
 #include <vector>
 
 #include <tlm_utils/simple_initiator_socket.h>
+#include "infsim/common/kernel_context.hpp"
 #include "infsim/cores/neuron_core.hpp"
 #include "infsim/interconnect/modules.hpp"
 #include "infsim/memory/dram_controller.hpp"
 #include "infsim/memory/tlm_memory_port.hpp"
-#include "kernel_context.hpp"
 #include "support.hpp"
 
 using namespace infsim;

@@ -5,6 +5,7 @@
 #include <systemc>
 
 #include "infsim/infsim.hpp"
+#include "infsim/tlm_hooks.hpp"
 #include "support.hpp"
 
 using namespace infsim;
@@ -233,7 +234,7 @@ TEST_CASE("a user's TLM-2.0 memory replaces the DRAM on every path", "[simulate]
   SystemConfig cfg = preset("inf1.xlarge");
   apply_override(cfg, "dram.model=simple");
   const Report ours = simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1));
-  SimHooks hooks;
+  TlmHooks hooks;
   std::vector<SlowMemory*> made;
   hooks.external_dram = [&](std::uint32_t chip, tlm::tlm_target_socket<>*& socket) {
     auto* m = new SlowMemory(("slow" + std::to_string(chip)).c_str());
@@ -241,15 +242,17 @@ TEST_CASE("a user's TLM-2.0 memory replaces the DRAM on every path", "[simulate]
     socket = &m->socket;
     return m;
   };
-  const Report theirs = simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1), hooks);
+  const Report theirs =
+      simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1), RunOptions{}, hooks);
   // One request crosses DRAM four times (host write, read to the core, result write, read to
   // the host); each access now takes 1 ms instead of about 100 ns.
   CHECK(theirs.latency_ms.max > ours.latency_ms.max + 4.0 - 0.01);
   CHECK(theirs.latency_ms.max < ours.latency_ms.max + 4.0 + 0.01);
   CHECK(made.size() == 1);
   CHECK(theirs.drams.at(0).transfers == 4);
-  SimHooks broken;
+  TlmHooks broken;
   broken.external_dram = [](std::uint32_t, tlm::tlm_target_socket<>*&) { return nullptr; };
-  CHECK_THROWS_WITH(simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1), broken),
-                    Contains("must return a module"));
+  CHECK_THROWS_WITH(
+      simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1), RunOptions{}, broken),
+      Contains("must return a module"));
 }

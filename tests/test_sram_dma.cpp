@@ -8,12 +8,12 @@
 
 #include <systemc>
 
+#include "infsim/common/kernel_context.hpp"
 #include "infsim/cores/dma.hpp"
 #include "infsim/cores/neuron_core.hpp"
 #include "infsim/cores/state_buffer.hpp"
 #include "infsim/infsim.hpp"
 #include "infsim/interconnect/modules.hpp"
-#include "kernel_context.hpp"
 #include "support.hpp"
 
 using namespace infsim;

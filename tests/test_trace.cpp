@@ -19,7 +19,7 @@ namespace {
 json traced_run(const SystemConfig& cfg, const Graph& g, const Plan& p, std::uint64_t requests,
                 std::uint64_t first, std::uint64_t count, Report* report = nullptr) {
   json trace;
-  SimHooks hooks;
+  RunOptions hooks;
   hooks.trace = &trace;
   hooks.trace_first = first;
   hooks.trace_requests = count;

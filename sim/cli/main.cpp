@@ -14,6 +14,7 @@
 
 #include "infsim/infsim.hpp"
 #include "infsim/microbench.hpp"
+#include "infsim/onnx_import.hpp"
 #include "sweep.hpp"
 
 namespace {
@@ -404,16 +405,16 @@ int main(int argc, char** argv) {
       infsim::validate(wl);
       infsim::CoreChoice choice;
       const infsim::Plan plan = make_plan(run_c, cfg, g, wl, &choice);
-      infsim::SimHooks hooks;
+      infsim::RunOptions run_opts;
       nlohmann::json trace;
       if (!trace_file.empty()) {
-        hooks.trace = &trace;
-        hooks.trace_first = trace_first;
-        hooks.trace_requests = trace_requests;
+        run_opts.trace = &trace;
+        run_opts.trace_first = trace_first;
+        run_opts.trace_requests = trace_requests;
       }
       const bool bar = !no_progress && isatty(STDERR_FILENO) != 0;
-      if (bar) hooks.progress = progress_bar;
-      const infsim::Report r = infsim::simulate(cfg, g, plan, wl, hooks);
+      if (bar) run_opts.progress = progress_bar;
+      const infsim::Report r = infsim::simulate(cfg, g, plan, wl, run_opts);
       if (bar) std::cerr << "\r\033[K" << std::flush;  // clear the bar
       if (!trace_file.empty()) write_file(trace_file, trace.dump() + "\n");
       if (!run_c.json_file.empty()) write_file(run_c.json_file, infsim::to_json(r).dump(2) + "\n");

@@ -13,13 +13,15 @@
 #include <systemc>
 
 #include "infsim/common/error.hpp"
+#include "infsim/common/kernel_context.hpp"
+#include "infsim/common/transfer_scheduler.hpp"
 #include "infsim/cores/dma.hpp"
 #include "infsim/cores/neuron_core.hpp"
 #include "infsim/cores/state_buffer.hpp"
 #include "infsim/interconnect/modules.hpp"
 #include "infsim/memory/dram_controller.hpp"
 #include "infsim/memory/tlm_memory_port.hpp"
-#include "kernel_context.hpp"
+#include "infsim/tlm_hooks.hpp"
 #include "stats.hpp"
 #include "trace.hpp"
 
@@ -30,7 +32,7 @@ namespace {
 class Chip : public sc_core::sc_module {
  public:
   Chip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t index,
-       const SimHooks& hooks)
+       const TlmHooks& hooks)
       : sc_core::sc_module(name),
         dram("dram", cfg.dram),
         fabric("fabric", this->name(), cfg.cores_per_chip, cfg.fabric),
@@ -50,7 +52,7 @@ class Chip : public sc_core::sc_module {
       external.reset(hooks.external_dram(index, socket));
       if (external == nullptr || socket == nullptr)
         throw Error(std::string(this->name()) +
-                    ": SimHooks::external_dram must return a module and set its target socket");
+                    ": TlmHooks::external_dram must return a module and set its target socket");
       port = std::make_unique<TlmMemoryPort>(
           "memory_port", gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
           static_cast<std::uint64_t>(cfg.dram.capacity_gib * static_cast<double>(kGiB)));
@@ -64,7 +66,7 @@ class Chip : public sc_core::sc_module {
   DramController dram;
   ChipFabric fabric;
   HostLink pcie;
-  std::unique_ptr<sc_core::sc_module> external;  ///< a user's memory (SimHooks), if any
+  std::unique_ptr<sc_core::sc_module> external;  ///< a user's memory (TlmHooks), if any
   std::unique_ptr<TlmMemoryPort> port;           ///< the path's way into it
   Resource* memory = &dram.model();              ///< what transfers to and from DRAM reserve
 };
@@ -355,7 +357,8 @@ class DramReadStats final : public TransferObserver {
 class System : public sc_core::sc_module {
  public:
   System(sc_core::sc_module_name name, const SystemConfig& cfg, const Graph& g, const Plan& plan,
-         const Workload& w, std::uint32_t concurrency, std::uint64_t warmup, const SimHooks& hooks)
+         const Workload& w, std::uint32_t concurrency, std::uint64_t warmup, const RunOptions& opts,
+         const TlmHooks& hooks)
       : sc_core::sc_module(name), xfer("transfers"), ring("neuronlink", cfg.chips, cfg.neuronlink) {
     for (std::uint32_t c = 0; c < cfg.chips; ++c) {
       chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c, hooks));
@@ -364,9 +367,9 @@ class System : public sc_core::sc_module {
     xfer.set_observer(&dram_reads);
     const auto& st = plan.stages;
     const std::size_t n = st.size();
-    if (hooks.trace != nullptr && hooks.trace_requests > 0) {
+    if (opts.trace != nullptr && opts.trace_requests > 0) {
       tracer =
-          std::make_unique<Tracer>(hooks.trace_first, hooks.trace_requests, cfg.core_period_ps());
+          std::make_unique<Tracer>(opts.trace_first, opts.trace_requests, cfg.core_period_ps());
       for (const auto& stage : st) {
         std::vector<std::string> names;
         for (std::uint32_t k = stage.op_begin; k < stage.op_end; ++k)
@@ -426,10 +429,10 @@ class System : public sc_core::sc_module {
       lanes.push_back(std::move(lane));
     }
     std::function<void(std::uint64_t)> progress;
-    if (hooks.progress) {
+    if (opts.progress) {
       const std::uint64_t total = w.requests;
       const std::uint64_t step = std::max<std::uint64_t>(1, total / 200);
-      progress = [cb = hooks.progress, total, step](std::uint64_t done) {
+      progress = [cb = opts.progress, total, step](std::uint64_t done) {
         if (done % step == 0 || done == total) cb(done, total);
       };
     }
@@ -539,11 +542,16 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const CompileOptions& o
 }
 
 Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w) {
-  return simulate(cfg, g, plan, w, SimHooks{});
+  return simulate(cfg, g, plan, w, RunOptions{}, TlmHooks{});
 }
 
 Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w,
-                const SimHooks& hooks) {
+                const RunOptions& opts) {
+  return simulate(cfg, g, plan, w, opts, TlmHooks{});
+}
+
+Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w,
+                const RunOptions& opts, const TlmHooks& hooks) {
   validate(cfg);
   validate(w);
   if (plan.stages.empty()) throw Error("plan has no stages");
@@ -563,7 +571,7 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
 
   Report r;
   KernelContext kernel;  // a fresh SystemC context for this run; restores the caller's after
-  auto sys = std::make_unique<System>("system", cfg, g, plan, w, concurrency, warmup, hooks);
+  auto sys = std::make_unique<System>("system", cfg, g, plan, w, concurrency, warmup, opts, hooks);
   kernel.run();
   const Ps end = now_ps();
 
@@ -572,7 +580,7 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     throw Error("internal: simulation ended with " + std::to_string(host.completed()) + " of " +
                 std::to_string(w.requests) + " requests complete");
   const Ps window = host.last_completion() - host.window_start();
-  if (hooks.trace != nullptr && sys->tracer) *hooks.trace = sys->tracer->to_json();
+  if (opts.trace != nullptr && sys->tracer) *opts.trace = sys->tracer->to_json();
 
   r.config = cfg.name;
   r.model = plan.model;

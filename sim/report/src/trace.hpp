@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infsim/common/units.hpp"
-#include "infsim/cores/neuron_core.hpp"
+#include "infsim/cores/stage_program.hpp"
 #include "infsim/plan.hpp"
 
 namespace infsim {

@@ -1,4 +1,4 @@
-#include "infsim/interconnect/modules.hpp"
+#include "infsim/common/transfer_scheduler.hpp"
 
 namespace infsim {
 

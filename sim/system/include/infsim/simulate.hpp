@@ -1,11 +1,10 @@
 #pragma once
-// The public facade: compile and simulate in one call, or simulate a Plan made earlier.
+// The public facade: compile and simulate in one call, or simulate a Plan made earlier. Needs no
+// SystemC on the include path (the TLM-2.0 hooks are in infsim/tlm_hooks.hpp).
 #include <cstdint>
 #include <functional>
 
 #include <nlohmann/json.hpp>
-#include <systemc>
-#include <tlm>
 
 #include "infsim/compiler.hpp"
 #include "infsim/config.hpp"
@@ -27,16 +26,8 @@ struct Workload {
   std::int64_t warmup = -1;
 };
 
-/// Optional hooks into the system a run builds.
-struct SimHooks {
-  /// Puts a user's TLM-2.0 memory (for example DRAMSys behind a loosely timed b_transport) in
-  /// place of chip `chip`'s DRAM on every transfer path. Called once per chip while the run's
-  /// system is built, inside the run's kernel context: create the module with `new`, set
-  /// `socket` to its target socket and return the module; infsim deletes it after the run. The
-  /// target sees READs of each transfer's length (timing only, no data pointer) and must
-  /// annotate the access's completion as delay without calling wait().
-  std::function<sc_core::sc_module*(std::uint32_t chip, tlm::tlm_target_socket<>*& socket)>
-      external_dram;
+/// What a run records besides its report (all optional).
+struct RunOptions {
   /// A timeline: when set, the run stores into *trace a Chrome trace event JSON (Perfetto opens
   /// it) of requests [trace_first, trace_first + trace_requests): every engine's ops, DRAM reads
   /// and weight streams, back-pressure, and the transfers between stages and to and from the
@@ -55,9 +46,13 @@ void validate(const Workload& w);
 /// Simulates `plan` on `cfg`. Each call runs in a fresh SystemC kernel context (and restores the
 /// caller's), so calls are independent: equal inputs and seed give equal reports.
 Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w);
-/// The same, with hooks into the system (see SimHooks).
+/// The same, with a timeline and progress reports (see RunOptions).
 Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w,
-                const SimHooks& hooks);
+                const RunOptions& opts);
+struct TlmHooks;  // infsim/tlm_hooks.hpp: the TLM-2.0 hooks (the one header that needs SystemC)
+/// The same, with a user's TLM-2.0 memory in the system (see TlmHooks).
+Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const Workload& w,
+                const RunOptions& opts, const TlmHooks& hooks);
 /// Compiles, then simulates.
 Report simulate(const SystemConfig& cfg, const Graph& g, const CompileOptions& opts,
                 const Workload& w);

@@ -1,0 +1,68 @@
+#pragma once
+// What a NeuronCore runs for one pipeline stage and the interfaces it talks through (pure C++:
+// the compiler, the report and the trace use them without SystemC).
+#include <cstdint>
+
+#include "infsim/common/units.hpp"
+
+namespace infsim {
+
+/// Per-request work of one stage: busy cycles of each engine, and the stage's makespan (its
+/// engines overlap where dependencies allow; see schedule_stage in engine_timing.hpp).
+struct StageProgram {
+  Cycles tensor = 0;
+  Cycles vector = 0;
+  Cycles scalar = 0;
+  Cycles dma = 0;
+  Bytes dram_read_bytes = 0;  ///< read from device DRAM before computing (tables kept in DRAM)
+  Cycles makespan = 0;        ///< cycles per request; 0 = no overlap (the busy cycles' sum)
+  Bytes sram_read_bytes = 0;  ///< TensorEngine operand bytes read from the State Buffer
+  /// Weights streamed from device DRAM for every request, in `stream_chunks` chunks. With
+  /// `prefetch` the stream runs while the engines compute (the next chunk loads while the
+  /// current one is used); without, it completes before the stage computes.
+  Bytes stream_bytes = 0;
+  std::uint32_t stream_chunks = 0;
+  bool prefetch = true;
+  Cycles total() const { return tensor + vector + scalar + dma; }
+  Cycles duration() const { return makespan != 0 ? makespan : total(); }
+};
+
+/// Where a stage's results go (the next stage, or the host).
+class StageOutput {
+ public:
+  virtual ~StageOutput() = default;
+  virtual bool can_send() const = 0;             ///< the receiver has a free input buffer
+  virtual void send(std::uint64_t request) = 0;  ///< starts the transfer of one result
+};
+
+/// Told when a stage has consumed an input buffer (the upstream's credit comes back).
+class InputRelease {
+ public:
+  virtual ~InputRelease() = default;
+  virtual void released() = 0;
+};
+
+/// Watches a core's requests (for timelines): told after the fact, never changes the run.
+class CoreObserver {
+ public:
+  virtual ~CoreObserver() = default;
+  /// `request` computed from `start`; its engines' work ended at `compute_end`, the stage at
+  /// `end` (later when it waited for streamed weights).
+  virtual void computed(std::uint32_t core, std::uint64_t request, Ps start, Ps compute_end,
+                        Ps end) = 0;
+  /// `request`'s reads from device DRAM (tables, or weights without prefetch) before computing.
+  virtual void fetched(std::uint32_t core, std::uint64_t request, Ps start, Ps end) = 0;
+  /// `request`'s result waited for a downstream buffer (back-pressure).
+  virtual void held(std::uint32_t core, std::uint64_t request, Ps start, Ps end) = 0;
+};
+
+struct CoreStats {
+  std::uint64_t requests = 0;  ///< requests computed
+  Ps busy_ps = 0;              ///< time computing
+  Ps stall_ps = 0;             ///< time holding a result while the next stage had no buffer
+  Ps fetch_ps = 0;             ///< time waiting for reads from device DRAM
+  Bytes streamed_bytes = 0;    ///< weights streamed from device DRAM
+  Cycles tensor_cycles = 0, vector_cycles = 0, scalar_cycles = 0, dma_cycles = 0;
+};
+
+}  // namespace infsim
