@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "infsim/common/error.hpp"
+#include "infsim/cores/work.hpp"
 
 namespace infsim {
 
@@ -119,6 +120,25 @@ void NeuronCore::step() {
   }
   // A wake-up from outside may have replaced the pending completion notification: re-arm it.
   if (computing_ && !streaming_) wake_.notify(after(done_at_ - t));
+}
+
+void NeuronCore::visit_stats(StatVisitor& v, Ps end) const {
+  v.stat({"requests", "requests", "requests computed"}, stats_.requests);
+  v.stat({"busy", "share", "share of the simulated time spent computing"},
+         share(stats_.busy_ps, end));
+  v.stat({"stalled", "share", "share of the simulated time holding a result (back-pressure)"},
+         share(stats_.stall_ps, end));
+  v.stat({"fetching", "share", "share of the simulated time waiting for reads from DRAM"},
+         share(stats_.fetch_ps, end));
+  const Cycles busy[] = {stats_.tensor_cycles, stats_.vector_cycles, stats_.scalar_cycles,
+                         stats_.dma_cycles};
+  const Engine engines[] = {Engine::Tensor, Engine::Vector, Engine::Scalar, Engine::Dma};
+  for (std::size_t e = 0; e < 4; ++e)
+    v.stat({std::string("engines.") + engine_name(engines[e]), "share",
+            "share of the simulated time the engine is busy"},
+           share(busy[e] * period_, end));
+  v.stat({"service_us", "us", "compute time per request (the stage's makespan)"},
+         static_cast<double>(program_.duration() * period_) / kPsPerUs);
 }
 
 }  // namespace infsim

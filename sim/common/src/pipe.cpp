@@ -33,4 +33,10 @@ TransferTiming reserve_path(const std::vector<Resource*>& path, Ps now, Bytes by
   return t;
 }
 
+void Resource::visit_stats(StatVisitor& v, Ps end) const {
+  v.stat(kResourceStats.bytes, stats_.bytes);
+  v.stat(kResourceStats.transfers, stats_.transfers);
+  v.stat(kResourceStats.utilization, utilization(end));
+}
+
 }  // namespace infsim

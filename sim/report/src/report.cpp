@@ -9,16 +9,6 @@ namespace infsim {
 
 namespace {
 
-nlohmann::json resources_json(const std::vector<ResourceReport>& v) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& x : v)
-    a.push_back({{"name", x.name},
-                 {"bytes", x.bytes},
-                 {"transfers", x.transfers},
-                 {"utilization", x.utilization}});
-  return a;
-}
-
 std::string human_bytes(std::uint64_t b) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(2);
@@ -103,104 +93,6 @@ std::string to_csv(const Report& r) {
     }
   }
   return o.str();
-}
-
-namespace {
-nlohmann::json dram_stats_json(const std::vector<DramStatsReport>& v) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& d : v)
-    a.push_back({{"chip", d.chip},
-                 {"reads", d.reads},
-                 {"row_hit_rate", d.row_hit_rate},
-                 {"activates", d.activates},
-                 {"refreshes", d.refreshes},
-                 {"bandwidth_gib_s", d.bandwidth_gib_s}});
-  return a;
-}
-
-nlohmann::json summary_json(const LatencySummary& l) {
-  return {{"min", l.min}, {"mean", l.mean}, {"p50", l.p50},   {"p90", l.p90},
-          {"p95", l.p95}, {"p99", l.p99},   {"p999", l.p999}, {"max", l.max}};
-}
-
-nlohmann::json dram_reads_json(const std::vector<DramReadReport>& v) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& d : v)
-    a.push_back({{"chip", d.chip},
-                 {"transfers", d.transfers},
-                 {"wait_us", summary_json(d.wait_us)},
-                 {"latency_us", summary_json(d.latency_us)}});
-  return a;
-}
-}  // namespace
-
-nlohmann::json to_json(const Report& r) {
-  nlohmann::json stages = nlohmann::json::array();
-  for (const auto& s : r.stages)
-    stages.push_back({{"index", s.index},
-                      {"group", s.group},
-                      {"core", s.core},
-                      {"chip", s.chip},
-                      {"ops", s.ops},
-                      {"first_op", s.first_op},
-                      {"last_op", s.last_op},
-                      {"weight_bytes", s.weight_bytes},
-                      {"streamed_weight_bytes", s.streamed_weight_bytes},
-                      {"sram_bytes", s.sram_bytes},
-                      {"service_us", s.service_us},
-                      {"busy", s.busy},
-                      {"fetching", s.fetching},
-                      {"stalled", s.stalled},
-                      {"requests", s.requests}});
-  nlohmann::json cores = nlohmann::json::array();
-  for (const auto& c : r.per_core)
-    cores.push_back(
-        {{"core", c.core},
-         {"chip", c.chip},
-         {"stage", c.stage},
-         {"utilization", c.busy},
-         {"engines",
-          {{"TensorE", c.tensor}, {"VectorE", c.vector}, {"ScalarE", c.scalar}, {"DMA", c.dma}}},
-         {"sram_port",
-          {{"utilization", c.sram_port},
-           {"dma_bytes", c.sram_dma_bytes},
-           {"engine_bytes", c.sram_engine_bytes},
-           {"stretch_us", c.sram_stretch_us}}},
-         {"dma_queues_utilization", c.dma_queues}});
-  return {{"schema_version", kReportSchemaVersion},
-          {"config", r.config},
-          {"model", r.model},
-          {"mode", r.mode},
-          {"cores", r.cores},
-          {"groups", r.groups},
-          {"batch", r.batch},
-          {"requests", r.requests},
-          {"warmup_requests", r.warmup_requests},
-          {"measured_requests", r.measured_requests},
-          {"concurrency", r.concurrency},
-          {"rate_per_s", r.rate_per_s},
-          {"seed", r.seed},
-          {"throughput_per_s", r.throughput_per_s},
-          {"peak_throughput_per_s", r.peak_throughput_per_s},
-          {"latency_ms", summary_json(r.latency_ms)},
-          {"queue_ms", summary_json(r.queue_ms)},
-          {"service_ms", summary_json(r.service_ms)},
-          {"warmup_rule", r.warmup_rule},
-          {"simulated_time_s", r.simulated_time_s},
-          {"measured_window_s", r.measured_window_s},
-          {"events", r.events},
-          {"bottleneck", r.bottleneck},
-          {"plan", r.plan},
-          {"stages", stages},
-          {"per_core", cores},
-          {"links", resources_json(r.links)},
-          {"dram", resources_json(r.drams)},
-          {"dram_stats", dram_stats_json(r.dram_stats)},
-          {"dram_reads", dram_reads_json(r.dram_reads)},
-          {"host_links", resources_json(r.host_links)},
-          {"fabric", resources_json(r.fabric)},
-          {"state_buffers", resources_json(r.state_buffers)},
-          {"dma_engines", resources_json(r.dma_engines)}};
 }
 
 std::string format_text(const Report& r) {

@@ -14,14 +14,8 @@ namespace infsim {
 
 namespace {
 
-ResourceReport resource_report(const Resource& r, Ps total) {
-  const ResourceStats& s = r.stats();
-  return {r.name(), s.bytes, s.transfers,
-          total == 0 ? 0.0 : static_cast<double>(s.busy_ps) / static_cast<double>(total)};
-}
-
-double share(Ps part, Ps total) {
-  return total == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(total);
+ResourceReport resource_report(const Resource& r, Ps end) {
+  return resource_report(r.name(), r, end);
 }
 
 // Memory follows the requests in flight and queued, not the run's length (latencies go into
@@ -33,6 +27,127 @@ std::uint64_t default_warmup(const Workload& w, std::size_t stages) {
   std::uint64_t wu = std::max<std::uint64_t>(w.requests / 10, 2 * stages);
   if (wu * 2 > w.requests) wu = w.requests / 10;  // keep most requests measured on short runs
   return wu;
+}
+
+/// Stage rows: the plan's figures and the stage's core statistics (NeuronCore::visit_stats).
+void fill_stages(Report& r, System& sys, const Graph& g, const Plan& plan, Ps end) {
+  for (const auto& s : plan.stages) {
+    StatCapture core;
+    sys.core(s.core).visit_stats(core, end);
+    StageReport sr;
+    sr.index = s.index;
+    sr.group = s.group;
+    sr.core = s.core;
+    sr.chip = s.chip;
+    sr.ops = s.op_end - s.op_begin;
+    sr.first_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_begin))).name;
+    sr.last_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_end - 1))).name;
+    sr.weight_bytes = s.weight_bytes;
+    sr.streamed_weight_bytes = s.streamed_weight_bytes;
+    sr.sram_bytes = s.sram_bytes;
+    sr.service_us = core.real("service_us");
+    sr.busy = core.real("busy");
+    sr.stalled = core.real("stalled");
+    sr.fetching = core.real("fetching");
+    sr.requests = core.count("requests");
+    r.events += sr.requests;
+    r.stages.push_back(sr);
+  }
+}
+
+/// Core rows, State Buffer ports and DMA engines of every core of the topology.
+void fill_cores(Report& r, System& sys, const SystemConfig& cfg, const Plan& plan, Ps end) {
+  for (std::uint32_t id = 0; id < cfg.total_cores(); ++id) {
+    const Chip& chip = *sys.chips[id / cfg.cores_per_chip];
+    const StateBufferPort& sb = *chip.sbufs[id % cfg.cores_per_chip];
+    const DmaEngine& dma = *chip.dmas[id % cfg.cores_per_chip];
+    StatCapture core, port;
+    sys.core(id).visit_stats(core, end);
+    sb.visit_stats(port, end);
+    CoreReport cr;
+    cr.core = id;
+    cr.chip = id / cfg.cores_per_chip;
+    for (const auto& s : plan.stages)
+      if (s.core == id) cr.stage = static_cast<int>(s.index);
+    cr.busy = core.real("busy");
+    cr.tensor = core.real("engines.TensorE");
+    cr.vector = core.real("engines.VectorE");
+    cr.scalar = core.real("engines.ScalarE");
+    cr.dma = core.real("engines.DMA");
+    cr.sram_port = port.real("utilization");
+    cr.sram_engine_bytes = port.count("engine_bytes");
+    cr.sram_dma_bytes = port.count("dma_bytes");
+    cr.sram_stretch_us = port.real("stretch_us");
+    cr.dma_queues = dma.utilization(end);
+    r.per_core.push_back(cr);
+    r.state_buffers.push_back(resource_report(sb, end));
+    r.dma_engines.push_back(resource_report(dma, end));
+  }
+}
+
+/// Links, DRAM (with its row statistics), PCIe and fabric ports: every Resource of the system.
+void fill_resources(Report& r, System& sys, const SystemConfig& cfg, Ps end) {
+  r.dram_reads = sys.dram_reads.report();
+  RingModel& ring = sys.ring.model();
+  for (std::uint32_t l = 0; l < ring.link_count(); ++l) {
+    r.links.push_back(resource_report(ring.up(l), end));
+    r.links.push_back(resource_report(ring.down(l), end));
+  }
+  for (auto& chip : sys.chips) {
+    r.drams.push_back(resource_report(*chip->memory, end));
+    if (Ddr4Dram* d = chip->dram.ddr4(); d != nullptr && chip->memory == &chip->dram.model()) {
+      const Ddr4Stats& ds = d->timing().stats();
+      r.dram_stats.push_back({static_cast<std::uint32_t>(r.drams.size() - 1), ds.reads,
+                              ds.row_hit_rate(), ds.acts, ds.refreshes,
+                              end == 0 ? 0.0
+                                       : static_cast<double>(r.drams.back().bytes) / ps_to_s(end) /
+                                             static_cast<double>(kGiB)});
+    }
+    r.host_links.push_back(resource_report(chip->pcie.model().to_device(), end));
+    r.host_links.push_back(resource_report(chip->pcie.model().to_host(), end));
+    FabricModel& fab = chip->fabric.model();
+    for (std::uint32_t c = 0; c < cfg.cores_per_chip; ++c) {
+      r.fabric.push_back(resource_report(fab.core_out(c), end));
+      r.fabric.push_back(resource_report(fab.core_in(c), end));
+    }
+    for (const Pipe* port : {&fab.dram_out(), &fab.dram_in(), &fab.host_out(), &fab.host_in()})
+      r.fabric.push_back(resource_report(*port, end));
+  }
+}
+
+/// The stage with the most compute + DRAM-fetch time, and whether it bounds throughput.
+std::string bottleneck(const Report& r, const Plan& plan) {
+  std::size_t worst = 0;
+  for (std::size_t i = 1; i < r.stages.size(); ++i)
+    if (r.stages[i].busy + r.stages[i].fetching > r.stages[worst].busy + r.stages[worst].fetching)
+      worst = i;
+  const StageReport& b = r.stages[worst];
+  std::ostringstream why;
+  why.precision(3);
+  const double occupied = b.busy + b.fetching;
+  if (occupied + b.stalled >= 0.9 && occupied >= 0.5) {
+    const double per_request_us =
+        b.requests == 0 ? 0.0
+                        : occupied * r.simulated_time_s * 1e6 / static_cast<double>(b.requests);
+    why << "stage " << b.index;
+    if (plan.groups > 1)
+      why << " (group " << b.group << ", core " << b.core << ")";
+    else
+      why << " (core " << b.core << ")";
+    why << " computes " << 100.0 * b.busy << "% of the time";
+    if (b.fetching > 0)
+      why << " and waits for DRAM reads"
+          << (b.streamed_weight_bytes > 0 ? " and streamed weights" : "") << " "
+          << 100.0 * b.fetching << "%";
+    why << "; its " << per_request_us << " us per request caps throughput at "
+        << (per_request_us > 0 ? 1e6 * plan.batch * plan.groups / per_request_us : 0.0)
+        << " inferences/s" << (plan.groups > 1 ? " over all groups" : "");
+  } else {
+    why << "no stage is saturated (busiest: stage " << b.index << ", " << 100.0 * b.busy
+        << "% computing): throughput is set by the request concurrency or arrival rate, or by "
+           "transfers";
+  }
+  return why.str();
 }
 
 }  // namespace
@@ -132,110 +247,10 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
                                             static_cast<double>(macs);
   r.events = sys->xfer.started();
 
-  std::size_t worst = 0;
-  for (const auto& s : plan.stages) {
-    const NeuronCore& c = sys->core(s.core);
-    StageReport sr;
-    sr.index = s.index;
-    sr.group = s.group;
-    sr.core = s.core;
-    sr.chip = s.chip;
-    sr.ops = s.op_end - s.op_begin;
-    sr.first_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_begin))).name;
-    sr.last_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_end - 1))).name;
-    sr.weight_bytes = s.weight_bytes;
-    sr.streamed_weight_bytes = s.streamed_weight_bytes;
-    sr.sram_bytes = s.sram_bytes;
-    sr.service_us = static_cast<double>(c.program().duration() * c.period_ps()) / kPsPerUs;
-    sr.busy = share(c.stats().busy_ps, end);
-    sr.stalled = share(c.stats().stall_ps, end);
-    sr.fetching = share(c.stats().fetch_ps, end);
-    sr.requests = c.stats().requests;
-    r.events += sr.requests;
-    if (r.stages.empty() || sr.busy + sr.fetching > r.stages[worst].busy + r.stages[worst].fetching)
-      worst = r.stages.size();
-    r.stages.push_back(sr);
-  }
-  for (std::uint32_t id = 0; id < cfg.total_cores(); ++id) {
-    const NeuronCore& c = sys->core(id);
-    CoreReport cr;
-    cr.core = id;
-    cr.chip = id / cfg.cores_per_chip;
-    for (const auto& s : plan.stages)
-      if (s.core == id) cr.stage = static_cast<int>(s.index);
-    const Ps p = c.period_ps();
-    cr.busy = share(c.stats().busy_ps, end);
-    cr.tensor = share(c.stats().tensor_cycles * p, end);
-    cr.vector = share(c.stats().vector_cycles * p, end);
-    cr.scalar = share(c.stats().scalar_cycles * p, end);
-    cr.dma = share(c.stats().dma_cycles * p, end);
-    const Chip& chip = *sys->chips[cr.chip];
-    const StateBufferPort& sb = *chip.sbufs[id % cfg.cores_per_chip];
-    const DmaEngine& dma = *chip.dmas[id % cfg.cores_per_chip];
-    cr.sram_port = sb.utilization(end);
-    cr.sram_engine_bytes = sb.port_stats().engine_bytes;
-    cr.sram_dma_bytes = sb.stats().bytes;
-    cr.sram_stretch_us = static_cast<double>(sb.port_stats().engine_stretch_ps) / kPsPerUs;
-    cr.dma_queues = dma.utilization(end);
-    r.per_core.push_back(cr);
-    r.state_buffers.push_back({sb.name(), sb.stats().bytes + sb.port_stats().engine_bytes,
-                               sb.stats().transfers + sb.port_stats().engine_windows,
-                               cr.sram_port});
-    r.dma_engines.push_back({dma.name(), dma.stats().bytes, dma.stats().transfers, cr.dma_queues});
-  }
-  r.dram_reads = sys->dram_reads.report();
-  RingModel& ring = sys->ring.model();
-  for (std::uint32_t l = 0; l < ring.link_count(); ++l) {
-    r.links.push_back(resource_report(ring.up(l), end));
-    r.links.push_back(resource_report(ring.down(l), end));
-  }
-  for (auto& chip : sys->chips) {
-    r.drams.push_back(resource_report(*chip->memory, end));
-    if (Ddr4Dram* d = chip->dram.ddr4(); d != nullptr && chip->memory == &chip->dram.model()) {
-      const Ddr4Stats& ds = d->timing().stats();
-      r.dram_stats.push_back({static_cast<std::uint32_t>(r.drams.size() - 1), ds.reads,
-                              ds.row_hit_rate(), ds.acts, ds.refreshes,
-                              end == 0 ? 0.0
-                                       : static_cast<double>(r.drams.back().bytes) / ps_to_s(end) /
-                                             static_cast<double>(kGiB)});
-    }
-    r.host_links.push_back(resource_report(chip->pcie.model().to_device(), end));
-    r.host_links.push_back(resource_report(chip->pcie.model().to_host(), end));
-    FabricModel& fab = chip->fabric.model();
-    for (std::uint32_t c = 0; c < cfg.cores_per_chip; ++c) {
-      r.fabric.push_back(resource_report(fab.core_out(c), end));
-      r.fabric.push_back(resource_report(fab.core_in(c), end));
-    }
-    for (const Pipe* port : {&fab.dram_out(), &fab.dram_in(), &fab.host_out(), &fab.host_in()})
-      r.fabric.push_back(resource_report(*port, end));
-  }
-  const StageReport& b = r.stages[worst];
-  std::ostringstream why;
-  why.precision(3);
-  const double occupied = b.busy + b.fetching;
-  if (occupied + b.stalled >= 0.9 && occupied >= 0.5) {
-    const double per_request_us =
-        b.requests == 0 ? 0.0
-                        : occupied * r.simulated_time_s * 1e6 / static_cast<double>(b.requests);
-    why << "stage " << b.index;
-    if (plan.groups > 1)
-      why << " (group " << b.group << ", core " << b.core << ")";
-    else
-      why << " (core " << b.core << ")";
-    why << " computes " << 100.0 * b.busy << "% of the time";
-    if (b.fetching > 0)
-      why << " and waits for DRAM reads"
-          << (b.streamed_weight_bytes > 0 ? " and streamed weights" : "") << " "
-          << 100.0 * b.fetching << "%";
-    why << "; its " << per_request_us << " us per request caps throughput at "
-        << (per_request_us > 0 ? 1e6 * plan.batch * plan.groups / per_request_us : 0.0)
-        << " inferences/s" << (plan.groups > 1 ? " over all groups" : "");
-  } else {
-    why << "no stage is saturated (busiest: stage " << b.index << ", " << 100.0 * b.busy
-        << "% computing): throughput is set by the request concurrency or arrival rate, or by "
-           "transfers";
-  }
-  r.bottleneck = why.str();
+  fill_stages(r, *sys, g, plan, end);
+  fill_cores(r, *sys, cfg, plan, end);
+  fill_resources(r, *sys, cfg, end);
+  r.bottleneck = bottleneck(r, plan);
   sys.reset();  // modules go before their kernel context
   return r;
 }

@@ -44,7 +44,7 @@ class DmaEngine final : public Resource {
   std::uint64_t queue_bytes_per_s() const { return queue_bw_; }
   const std::vector<DmaQueueStats>& queue_stats() const { return qstats_; }
   /// Busy time summed over the queues / (queues · total): the engine's average queue use.
-  double utilization(Ps total) const;
+  double utilization(Ps total) const override;
 
  private:
   std::uint64_t queue_bw_;

@@ -8,6 +8,7 @@
 
 #include <systemc>
 
+#include "infsim/common/stats.hpp"
 #include "infsim/common/transfer_scheduler.hpp"
 #include "infsim/common/units.hpp"
 #include "infsim/cores/params.hpp"
@@ -16,7 +17,7 @@
 
 namespace infsim {
 
-class NeuronCore : public sc_core::sc_module, public TransferReceiver {
+class NeuronCore : public sc_core::sc_module, public TransferReceiver, public StatProvider {
  public:
   SC_HAS_PROCESS(NeuronCore);
   NeuronCore(sc_core::sc_module_name name, const CoreParams& p, std::uint32_t id);
@@ -40,6 +41,9 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver {
   Ps period_ps() const { return period_; }
   const StageProgram& program() const { return program_; }
   const CoreStats& stats() const { return stats_; }
+  /// `requests`, the shares of time `busy`, `stalled`, `fetching`, each engine's busy share
+  /// (`engines.TensorE`, ...) and `service_us` (compute time per request).
+  void visit_stats(StatVisitor& v, Ps end) const override;
 
  private:
   void step();

@@ -70,7 +70,10 @@ class StateBufferPort final : public Resource {
   const StateBufferStats& port_stats() const { return port_stats_; }
   /// (DMA bytes + engine bytes) / (B bytes per period · total): the share of the port's capacity
   /// used over `total` ps.
-  double utilization(Ps total) const;
+  double utilization(Ps total) const override;
+  /// As a Resource, counting engine traffic too (bytes = DMA + engine operand bytes, transfers =
+  /// DMAs + engine windows), then `dma_bytes`, `engine_bytes` and `stretch_us`.
+  void visit_stats(StatVisitor& v, Ps end) const override;
 
  private:
   std::uint32_t partitions_;

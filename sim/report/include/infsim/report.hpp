@@ -7,9 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "infsim/common/stats.hpp"
+
 namespace infsim {
 
-/// Milliseconds. min, mean and max are exact; the percentiles (nearest rank) come from a
+/// A distribution of times, in the unit its field names (latency_ms: milliseconds, wait_us:
+/// microseconds). min, mean and max are exact; the percentiles (nearest rank) come from a
 /// log-linear histogram and are within 0.0977% of the exact values (docs/REPORT.md).
 struct LatencySummary {
   double min = 0, mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0;
@@ -100,6 +103,19 @@ struct Report {
 /// 2: queue_ms, service_ms, warmup_rule, groups, per-stage group and streamed weights.
 constexpr int kReportSchemaVersion = 2;
 
+/// Every field of a record, with its unit and meaning, in the report's names (a '.' nests:
+/// "engines.TensorE"). to_json and the field tables of docs/REPORT.md are generated from these.
+void visit_fields(const Report& r, StatVisitor& v);  ///< the scalars (tables and plan aside)
+void visit_fields(const StageReport& s, StatVisitor& v);
+void visit_fields(const CoreReport& c, StatVisitor& v);
+void visit_fields(const ResourceReport& x, StatVisitor& v);
+void visit_fields(const DramStatsReport& d, StatVisitor& v);
+void visit_fields(const DramReadReport& d, StatVisitor& v);
+
+/// A Resource's (or any provider's) `bytes`, `transfers` and `utilization` at `end`, under
+/// `name`.
+ResourceReport resource_report(const std::string& name, const StatProvider& p, Ps end);
+
 nlohmann::json to_json(const Report& r);
 /// A readable report (what `infsim run` prints).
 std::string format_text(const Report& r);
@@ -113,6 +129,10 @@ std::string to_csv(const Report& r);
 /// The summary section of to_csv for a report in its JSON form (to_json, or a file that
 /// `infsim run --json` wrote): (field, cell text) pairs in to_csv's order. Sweeps use it.
 std::vector<std::pair<std::string, std::string>> summary_fields(const nlohmann::json& report);
+/// The field reference of docs/REPORT.md (its "Summary fields" and "Tables" sections), from
+/// visit_fields; a test keeps the file equal to it.
+std::string report_reference_markdown();
+
 /// One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.
 std::string csv_escape(const std::string& field);
 

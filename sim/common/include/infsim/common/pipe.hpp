@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "infsim/common/stats.hpp"
 #include "infsim/common/units.hpp"
 
 namespace infsim {
@@ -22,7 +23,9 @@ struct ResourceStats {
   Ps busy_ps = 0;               ///< time spent moving bytes
 };
 
-class Resource {
+/// A contended part of a transfer path (pipe, port, link, memory): a "busy until" and its
+/// statistics, visited as `bytes`, `transfers` and `utilization` (StatProvider).
+class Resource : public StatProvider {
  public:
   explicit Resource(std::string name) : name_(std::move(name)) {}
   virtual ~Resource() = default;
@@ -40,6 +43,10 @@ class Resource {
   /// Peak bandwidth in bytes per second.
   virtual std::uint64_t bytes_per_s() const = 0;
   const ResourceStats& stats() const { return stats_; }
+  /// Busy share of [0, total]; resources with several queues or engine traffic refine it.
+  virtual double utilization(Ps total) const { return share(stats_.busy_ps, total); }
+  /// `bytes`, `transfers` and `utilization` at `end` (kResourceStats).
+  void visit_stats(StatVisitor& v, Ps end) const override;
 
  protected:
   ResourceStats stats_;
