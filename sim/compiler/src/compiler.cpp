@@ -10,6 +10,7 @@
 #include "infsim/common/error.hpp"
 #include "infsim/cores/engine_timing.hpp"
 #include "infsim/cores/state_buffer.hpp"
+#include "infsim/interconnect/link_topology.hpp"
 
 namespace infsim {
 
@@ -223,14 +224,10 @@ struct InPath {
   std::uint32_t hops = 0;
 };
 
+/// NeuronLink hops from chip a to chip b: the configured link topology's, the very function the
+/// simulator routes transfers with (interconnect/link_topology.hpp).
 std::uint32_t chip_hops(const SystemConfig& cfg, std::uint32_t a, std::uint32_t b) {
-  const std::uint32_t d = a > b ? a - b : b - a;
-  if (cfg.neuronlink.topology == LinkTopology::Ring) return std::min(d, cfg.chips - d);
-  return d;
-}
-
-Ps ns_to_ps(double ns) {
-  return static_cast<Ps>(std::llround(ns * 1000.0));
+  return make_link_topology(cfg.neuronlink.topology, cfg.chips)->hops(a, b);
 }
 
 std::uint64_t dram_path_bw(const SystemConfig& cfg) {

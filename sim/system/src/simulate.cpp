@@ -184,10 +184,10 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     r.dma_engines.push_back({dma.name(), dma.stats().bytes, dma.stats().transfers, cr.dma_queues});
   }
   r.dram_reads = sys->dram_reads.report();
-  RingModel& ring = sys->ring.model();
-  for (std::uint32_t l = 0; l < ring.link_count(); ++l) {
-    r.links.push_back(resource_report(ring.up(l), end));
-    r.links.push_back(resource_report(ring.down(l), end));
+  const LinkTopologyModel& links = sys->neuronlink.model();
+  for (std::uint32_t l = 0; l < links.link_count(); ++l) {
+    r.links.push_back(resource_report(links.forward(l), end));
+    r.links.push_back(resource_report(links.backward(l), end));
   }
   for (auto& chip : sys->chips) {
     r.drams.push_back(resource_report(*chip->memory, end));
