@@ -34,8 +34,6 @@ class PacketLink final : public Resource {
   Ps latency() const override { return latency_; }
   /// Raw bandwidth of the wire (headers included), bytes per second.
   std::uint64_t bytes_per_s() const override { return bw_; }
-  std::uint32_t payload_bytes() const { return payload_; }
-  std::uint32_t header_bytes() const { return header_; }
   /// Packets a transfer of `bytes` needs: ⌈bytes / payload⌉ (0 for 0 bytes).
   std::uint64_t packets(Bytes bytes) const { return ceil_div(bytes, payload_); }
   /// Bytes on the wire for a transfer of `bytes`: bytes + packets(bytes) · header.
@@ -63,8 +61,6 @@ class LinkTopologyModel {
   /// Link i, joining chips a and b, is "<prefix>.link<i>.chip<a>->chip<b>" forward and
   /// "<prefix>.link<i>.chip<b>->chip<a>" backward. Throws ConfigError for an unknown topology.
   LinkTopologyModel(const std::string& prefix, std::uint32_t chips, const NeuronLinkParams& p);
-  const LinkTopology& topology() const { return *topology_; }
-  std::uint32_t chips() const { return topology_->chips(); }
   std::uint32_t link_count() const { return static_cast<std::uint32_t>(forward_.size()); }
   /// Hops on the route from `from` to `to` (0 for the same chip).
   std::uint32_t hops(std::uint32_t from, std::uint32_t to) const {
