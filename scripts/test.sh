@@ -20,8 +20,10 @@ scripts/setup.sh
 (cd "${INFSIM_BUILD_DIR:-build}" && ctest --output-on-failure -j "${INFSIM_JOBS:-2}")
 if [ "${INFSIM_SANITIZE_TESTS:-1}" != 0 ]; then
   echo "test: sanitizer build (ASan + UBSan)"
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFSIM_SANITIZE=ON \
-        -DINFSIM_BUILD_BENCH=OFF > /dev/null
+  # -O1 -g1 (line tables): what ASan recommends for its reports, at a fraction of the compile
+  # time of -O2 -g.
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" \
+        -DINFSIM_SANITIZE=ON -DINFSIM_BUILD_BENCH=OFF > /dev/null
   cmake --build build-asan -j "${INFSIM_JOBS:-2}"
   # The consumer test builds without sanitizers; it ran in the first pass.
   (cd build-asan && ctest --output-on-failure -j "${INFSIM_JOBS:-2}" -E consumer_find_package)

@@ -1,13 +1,17 @@
-// NeuronLink packets, per-link contention and routing, the link microbenchmark, and the PCIe
-// per-transfer overhead. Pure models, exact picoseconds. Defaults: 16 GiB/s = 17,179,869,184 B/s
-// per link direction, 500 ns per hop, packets of 256 B payload + 32 B header.
+// NeuronLink packets, per-link contention, the link topologies and their routes, the link
+// microbenchmark, and the PCIe per-transfer overhead. Pure models, exact picoseconds. Defaults:
+// 16 GiB/s = 17,179,869,184 B/s per link direction, 500 ns per hop, packets of 256 B payload +
+// 32 B header.
 #include <catch2/catch.hpp>
 
 #include "infsim/common/error.hpp"
 #include "infsim/common/pipe.hpp"
+#include "infsim/compiler.hpp"
 #include "infsim/config.hpp"
+#include "infsim/interconnect/link_topology.hpp"
 #include "infsim/interconnect/models.hpp"
 #include "infsim/microbench.hpp"
+#include "infsim/zoo.hpp"
 
 using namespace infsim;
 using Catch::Matchers::Contains;
@@ -16,9 +20,9 @@ namespace {
 constexpr std::uint64_t kLinkBw = 17'179'869'184ULL;  // 16 · 2^30
 constexpr Ps kHop = 500'000;                          // 500 ns
 
-NeuronLinkParams link_params(LinkTopology t) {
+NeuronLinkParams link_params(const std::string& topology) {
   NeuronLinkParams p;
-  p.topology = t;
+  p.topology = topology;
   return p;
 }
 }  // namespace
@@ -72,7 +76,7 @@ TEST_CASE("NeuronLink latency = hops × hop latency + serialization", "[link]") 
   // A 9-chip chain; a fresh model per route so nothing queues. Cut-through: every hop's latency
   // plus one serialization of the wire bytes, 1 MiB → 68,664,551 ps.
   for (std::uint32_t h = 1; h <= 8; ++h) {
-    RingModel chain("nl", 9, link_params(LinkTopology::Chain));
+    LinkTopologyModel chain("nl", 9, link_params("chain"));
     const auto path = chain.route(0, h);
     REQUIRE(path.size() == h);
     const TransferTiming t = reserve_path(path, 1'000, kMiB);
@@ -85,7 +89,7 @@ TEST_CASE("NeuronLink latency = hops × hop latency + serialization", "[link]") 
     }
   }
   // 1000 B over 3 hops: 3·500,000 + 65,659 = 1,565,659 ps.
-  RingModel chain("nl", 4, link_params(LinkTopology::Chain));
+  LinkTopologyModel chain("nl", 4, link_params("chain"));
   CHECK(reserve_path(chain.route(3, 0), 0, 1000).arrival == 1'565'659);
 }
 
@@ -93,7 +97,7 @@ TEST_CASE("NeuronLink: two flows sharing a link each get half", "[link]") {
   // Flow A goes 0 → 2, flow B 1 → 2 on a 3-chip chain: both cross link 1 (chip 1 → chip 2).
   // Each has N transfers of 64 KiB queued at t = 0 and they are issued interleaved, A, B, A, ...
   // 64 KiB = 256 packets, wire 65,536 + 8192 = 73,728 B, S = ⌈73,728e12 / 2^34⌉ = 4,291,535 ps.
-  RingModel chain("nl", 3, link_params(LinkTopology::Chain));
+  LinkTopologyModel chain("nl", 3, link_params("chain"));
   const auto a = chain.route(0, 2), b = chain.route(1, 2);
   REQUIRE(a.size() == 2);
   REQUIRE(b.size() == 1);
@@ -119,34 +123,169 @@ TEST_CASE("NeuronLink: two flows sharing a link each get half", "[link]") {
         Approx(half).epsilon(0.01));
   CHECK(static_cast<double>(kN * 64 * kKiB) / static_cast<double>(last_b) ==
         Approx(half).epsilon(0.01));
-  CHECK(chain.up(1).stats().transfers == 2 * kN);
-  CHECK(chain.up(0).stats().transfers == kN);  // only A crosses link 0
+  CHECK(chain.forward(1).stats().transfers == 2 * kN);
+  CHECK(chain.forward(0).stats().transfers == kN);  // only A crosses link 0
   // Link 0 carried only A's transfers, so it idled half the time.
-  CHECK(chain.up(0).stats().busy_ps == kN * kS);
-  CHECK(chain.up(1).stats().busy_ps == 2 * kN * kS);
+  CHECK(chain.forward(0).stats().busy_ps == kN * kS);
+  CHECK(chain.forward(1).stats().busy_ps == 2 * kN * kS);
 }
 
 TEST_CASE("NeuronLink: a chain routes the long way where a ring would not", "[link]") {
-  RingModel chain("nl", 8, link_params(LinkTopology::Chain));
-  RingModel ring("nl", 8, link_params(LinkTopology::Ring));
+  LinkTopologyModel chain("nl", 8, link_params("chain"));
+  LinkTopologyModel ring("nl", 8, link_params("ring"));
   // 0 → 7: the ring closes link 7 (chip 7 ↔ chip 0) and takes it down, 1 hop; the chain has no
   // such link and goes up over links 0..6, 7 hops.
   const auto r = ring.route(0, 7);
   REQUIRE(r.size() == 1);
-  CHECK(r[0] == &ring.down(7));
+  CHECK(r[0] == &ring.backward(7));
   const auto c = chain.route(0, 7);
   REQUIRE(c.size() == 7);
-  for (std::uint32_t i = 0; i < 7; ++i) CHECK(c[i] == &chain.up(i));
+  for (std::uint32_t i = 0; i < 7; ++i) CHECK(c[i] == &chain.forward(i));
   // 1000 B: ring 500,000 + 65,659; chain 7·500,000 + 65,659.
   CHECK(reserve_path(r, 0, 1000).arrival == 565'659);
   CHECK(reserve_path(c, 0, 1000).arrival == 3'565'659);
   // 1 → 6 on the ring: 5 up or 3 down; down wins (links 0, 7, 6).
   const auto d = ring.route(1, 6);
   REQUIRE(d.size() == 3);
-  CHECK(d[0] == &ring.down(0));
-  CHECK(d[1] == &ring.down(7));
-  CHECK(d[2] == &ring.down(6));
+  CHECK(d[0] == &ring.backward(0));
+  CHECK(d[1] == &ring.backward(7));
+  CHECK(d[2] == &ring.backward(6));
   CHECK(chain.route(1, 6).size() == 5);
+}
+
+TEST_CASE("NeuronLink ring: shorter direction, ties go up", "[link][ring]") {
+  LinkTopologyModel r("nl", 4, link_params("ring"));
+  CHECK(r.link_count() == 4);
+  CHECK(r.forward(3).name() == "nl.link3.chip3->chip0");  // link 3 closes the ring
+  CHECK(r.hops(0, 1) == 1);
+  CHECK(r.hops(0, 3) == 1);  // around the back: link 3 joins chip 3 and chip 0
+  CHECK(r.hops(0, 2) == 2);  // a tie: goes up 0→1→2
+  const auto back = r.route(0, 3);
+  REQUIRE(back.size() == 1);
+  CHECK(back[0] == &r.backward(3));
+  const auto tie = r.route(0, 2);
+  REQUIRE(tie.size() == 2);
+  CHECK(tie[0] == &r.forward(0));
+  CHECK(tie[1] == &r.forward(1));
+  CHECK(r.route(2, 2).empty());
+  // Latency over a path = hops × hop latency + serialization of the packets (16 GiB/s, 500 ns
+  // per hop, 256 B payload + 32 B header per packet): 2 hops, 1 MiB = 4096 packets, wire
+  // 2^20 + 4096·32 = 1,179,648 B: 2·500,000 + ⌈1,179,648·1e12/(16·2^30)⌉ = 1,000,000 + 68,664,551
+  // ps (61,035,157 ps of it is the payload, 7,629,394 the headers).
+  const TransferTiming t = reserve_path(r.route(1, 3), 0, kMiB);
+  CHECK(t.arrival == 1'000'000 + 68'664'551);
+}
+
+TEST_CASE("NeuronLink chain routes the long way where a ring would not", "[link][ring]") {
+  LinkTopologyModel chain("nl", 16, link_params("chain"));
+  CHECK(chain.link_count() == 15);
+  CHECK(chain.forward(14).name() == "nl.link14.chip14->chip15");
+  CHECK(chain.hops(0, 15) == 15);
+  CHECK(chain.hops(15, 0) == 15);
+  const auto path = chain.route(3, 1);
+  REQUIRE(path.size() == 2);
+  CHECK(path[0] == &chain.backward(2));
+  CHECK(path[1] == &chain.backward(1));
+  CHECK(LinkTopologyModel("nl", 16, link_params("ring")).hops(0, 15) == 1);
+  // With one or two chips a ring is a chain (two chips share one link pair).
+  const LinkTopologyModel two("nl", 2, link_params("ring"));
+  CHECK(two.link_count() == 1);
+  CHECK(two.forward(0).name() == "nl.link0.chip0->chip1");
+  CHECK(two.backward(0).name() == "nl.link0.chip1->chip0");
+  CHECK(LinkTopologyModel("nl", 1, link_params("ring")).link_count() == 0);
+}
+
+TEST_CASE("link topologies: the registry", "[link][topology]") {
+  CHECK(link_topology_names() == std::vector<std::string>{"ring", "chain"});
+  CHECK_THROWS_AS(make_link_topology("torus", 4), ConfigError);
+  CHECK_THROWS_WITH(make_link_topology("torus", 4),
+                    Contains("neuronlink.topology = \"torus\": not a registered link topology "
+                             "(\"ring\", \"chain\")"));
+  CHECK_THROWS_WITH(make_link_topology("chain", 0), Contains("at least one chip"));
+  CHECK_THROWS_WITH(make_link_topology("ring", 4)->route(0, 4), Contains("out of range"));
+  CHECK_THROWS_WITH(make_link_topology("chain", 4)->hops(4, 0), Contains("out of range"));
+  CHECK_THROWS_AS(LinkTopologyModel("nl", 4, link_params("mesh")), ConfigError);
+  // The configuration accepts exactly the registered names.
+  SystemConfig c;
+  for (const std::string& name : link_topology_names()) {
+    apply_override(c, "neuronlink.topology=" + name);
+    CHECK(c.neuronlink.topology == name);
+  }
+  c.neuronlink.topology = "torus";  // set in C++: validate() checks it again
+  CHECK_THROWS_WITH(validate(c), Contains("must be one of \"ring\", \"chain\""));
+}
+
+TEST_CASE("link topologies: every route is a walk of hops() links", "[link][topology]") {
+  for (const std::string& name : link_topology_names()) {
+    for (std::uint32_t n = 1; n <= 9; ++n) {
+      const auto topo = make_link_topology(name, n);
+      REQUIRE(topo->chips() == n);
+      const std::vector<LinkEnds> links = topo->links();
+      for (const LinkEnds& l : links) {
+        CHECK(l.a < n);
+        CHECK(l.b < n);
+        CHECK(l.a != l.b);
+      }
+      for (std::uint32_t a = 0; a < n; ++a) {
+        for (std::uint32_t b = 0; b < n; ++b) {
+          const std::vector<LinkHop> route = topo->route(a, b);
+          CHECK(route.size() == topo->hops(a, b));
+          std::uint32_t at = a;
+          for (const LinkHop& h : route) {
+            REQUIRE(h.link < links.size());
+            const LinkEnds& l = links[h.link];
+            CHECK((h.forward ? l.a : l.b) == at);
+            at = h.forward ? l.b : l.a;
+          }
+          CHECK(at == b);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("link topologies: ring and chain routes take the fewest hops", "[link][topology]") {
+  // Against breadth-first search over the links, for every pair of chips.
+  for (const std::string name : {"ring", "chain"}) {
+    for (std::uint32_t n = 1; n <= 12; ++n) {
+      const auto topo = make_link_topology(name, n);
+      const std::vector<LinkEnds> links = topo->links();
+      CHECK(links.size() == (n == 1 ? 0 : name == "ring" && n >= 3 ? n : n - 1));
+      for (std::uint32_t a = 0; a < n; ++a) {
+        std::vector<std::uint32_t> dist(n, n);
+        dist[a] = 0;
+        for (std::uint32_t round = 0; round < n; ++round)
+          for (const LinkEnds& l : links) {
+            dist[l.b] = std::min(dist[l.b], dist[l.a] + 1);
+            dist[l.a] = std::min(dist[l.a], dist[l.b] + 1);
+          }
+        for (std::uint32_t b = 0; b < n; ++b) CHECK(topo->hops(a, b) == dist[b]);
+      }
+    }
+  }
+}
+
+TEST_CASE("NeuronLink: the compiler counts the hops the simulator routes", "[link][topology]") {
+  // A hand-made plan whose stages sit on chips 0, 3 and 1 of inf1.6xlarge: 3 hops then 2 on the
+  // chain, 1 then 2 on the ring. The plan's NeuronLink bytes are each stage's input times the
+  // hops of the simulator's route into it.
+  const Graph g = build_model("resnet50");
+  for (const std::string topology : {"chain", "ring"}) {
+    SystemConfig cfg = preset("inf1.6xlarge");
+    apply_override(cfg, "neuronlink.topology=" + topology);
+    CompileOptions opts;
+    opts.cores = 3;
+    nlohmann::json j = plan_to_json(compile(g, cfg, opts), g);
+    const std::uint32_t cores[] = {0, 12, 5};
+    for (std::size_t s = 0; s < 3; ++s) j["stages"][s]["core"] = cores[s];
+    const Plan p = plan_from_json(j, g, cfg, "test");
+    LinkTopologyModel links("system.neuronlink", cfg.chips, cfg.neuronlink);
+    Bytes expected = 0;
+    for (std::size_t s = 1; s < 3; ++s)
+      expected += links.route(p.stages[s - 1].chip, p.stages[s].chip).size() * p.stages[s].in_bytes;
+    CHECK(p.neuronlink_bytes == expected);
+    CHECK(links.hops(0, 3) == (topology == "ring" ? 1 : 3));
+  }
 }
 
 TEST_CASE("microbench link: one flow, exact figures", "[link][microbench]") {

@@ -1,5 +1,6 @@
 // Exact-cycle tests of the pure timing models (no SystemC): TensorEngine, Vector/Scalar engines,
-// bandwidth pipes and paths, the DRAM first version, NeuronLink routing, PCIe bandwidth.
+// bandwidth pipes and paths, the DRAM first version, PCIe bandwidth (NeuronLink routing:
+// test_link.cpp).
 #include <catch2/catch.hpp>
 
 #include "infsim/common/error.hpp"
@@ -163,51 +164,6 @@ TEST_CASE("DRAM first version: channels share the chip's bandwidth", "[timing][d
   // 6 bytes → channels get 2, 2, 1, 1: the busiest needs ⌈2e12/13,421,772,800⌉ = 150 ps.
   CHECK(d.occupy(d.ready_at(), 6) == 150);
   CHECK(d.stats().bytes == 4102);
-}
-
-TEST_CASE("NeuronLink ring: shorter direction, ties go up", "[timing][ring]") {
-  NeuronLinkParams p;
-  p.topology = LinkTopology::Ring;
-  RingModel r("nl", 4, p);
-  CHECK(r.is_ring());
-  CHECK(r.link_count() == 4);
-  CHECK(r.hops(0, 1) == 1);
-  CHECK(r.hops(0, 3) == 1);  // around the back: link 3 joins chip 3 and chip 0
-  CHECK(r.hops(0, 2) == 2);  // a tie: goes up 0→1→2
-  const auto back = r.route(0, 3);
-  REQUIRE(back.size() == 1);
-  CHECK(back[0] == &r.down(3));
-  const auto tie = r.route(0, 2);
-  REQUIRE(tie.size() == 2);
-  CHECK(tie[0] == &r.up(0));
-  CHECK(tie[1] == &r.up(1));
-  CHECK(r.route(2, 2).empty());
-  // Latency over a path = hops × hop latency + serialization of the packets (16 GiB/s, 500 ns
-  // per hop, 256 B payload + 32 B header per packet): 2 hops, 1 MiB = 4096 packets, wire
-  // 2^20 + 4096·32 = 1,179,648 B: 2·500,000 + ⌈1,179,648·1e12/(16·2^30)⌉ = 1,000,000 + 68,664,551
-  // ps (61,035,157 ps of it is the payload, 7,629,394 the headers).
-  const TransferTiming t = reserve_path(r.route(1, 3), 0, kMiB);
-  CHECK(t.arrival == 1'000'000 + 68'664'551);
-}
-
-TEST_CASE("NeuronLink chain routes the long way where a ring would not", "[timing][ring]") {
-  NeuronLinkParams p;
-  p.topology = LinkTopology::Chain;
-  RingModel chain("nl", 16, p);
-  CHECK_FALSE(chain.is_ring());
-  CHECK(chain.link_count() == 15);
-  CHECK(chain.hops(0, 15) == 15);
-  CHECK(chain.hops(15, 0) == 15);
-  const auto path = chain.route(3, 1);
-  REQUIRE(path.size() == 2);
-  CHECK(path[0] == &chain.down(2));
-  CHECK(path[1] == &chain.down(1));
-  p.topology = LinkTopology::Ring;
-  CHECK(RingModel("nl", 16, p).hops(0, 15) == 1);
-  // With one or two chips a ring is a chain (two chips share one link pair).
-  CHECK_FALSE(RingModel("nl", 2, p).is_ring());
-  CHECK(RingModel("nl", 2, p).link_count() == 1);
-  CHECK(RingModel("nl", 1, p).link_count() == 0);
 }
 
 TEST_CASE("PCIe payload bandwidth from generation and lanes", "[timing][pcie]") {

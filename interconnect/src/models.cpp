@@ -33,53 +33,27 @@ Ps PacketLink::occupy(Ps start, Bytes bytes) {
   return ser;
 }
 
-RingModel::RingModel(const std::string& prefix, std::uint32_t chips, const NeuronLinkParams& p)
-    : chips_(chips), ring_(p.topology == LinkTopology::Ring && chips >= 3) {
-  if (chips == 0) throw Error("NeuronLink ring: at least one chip is needed");
-  const std::uint32_t links = chips == 1 ? 0 : (ring_ ? chips : chips - 1);
+LinkTopologyModel::LinkTopologyModel(const std::string& prefix, std::uint32_t chips,
+                                     const NeuronLinkParams& p)
+    : topology_(make_link_topology(p.topology, chips)) {
   const std::uint64_t bw = gib_per_s_to_bytes(p.bandwidth_gib_s);
   const Ps lat = ns_to_ps(p.latency_ns);
-  for (std::uint32_t i = 0; i < links; ++i) {
-    const std::uint32_t a = i, b = (i + 1) % chips;
-    const std::string link = prefix + ".link" + std::to_string(i);
-    up_.push_back(std::make_unique<PacketLink>(
-        link + ".chip" + std::to_string(a) + "->chip" + std::to_string(b), bw, lat,
-        p.packet_payload_bytes, p.packet_header_bytes));
-    down_.push_back(std::make_unique<PacketLink>(
-        link + ".chip" + std::to_string(b) + "->chip" + std::to_string(a), bw, lat,
-        p.packet_payload_bytes, p.packet_header_bytes));
+  const std::vector<LinkEnds> links = topology_->links();
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const std::string link = prefix + ".link" + std::to_string(i) + ".";
+    const std::string a = "chip" + std::to_string(links[i].a);
+    const std::string b = "chip" + std::to_string(links[i].b);
+    forward_.push_back(std::make_unique<PacketLink>(link + a + "->" + b, bw, lat,
+                                                    p.packet_payload_bytes, p.packet_header_bytes));
+    backward_.push_back(std::make_unique<PacketLink>(
+        link + b + "->" + a, bw, lat, p.packet_payload_bytes, p.packet_header_bytes));
   }
 }
 
-std::uint32_t RingModel::hops(std::uint32_t from, std::uint32_t to) const {
-  if (from >= chips_ || to >= chips_) throw Error("NeuronLink route: chip index out of range");
-  const std::uint32_t fwd = (to + chips_ - from) % chips_;
-  if (!ring_) return from <= to ? to - from : from - to;
-  return std::min(fwd, chips_ - fwd);
-}
-
-std::vector<Resource*> RingModel::route(std::uint32_t from, std::uint32_t to) {
-  const std::uint32_t n = hops(from, to);
+std::vector<Resource*> LinkTopologyModel::route(std::uint32_t from, std::uint32_t to) {
   std::vector<Resource*> path;
-  path.reserve(n);
-  bool go_up;
-  if (ring_) {
-    const std::uint32_t fwd = (to + chips_ - from) % chips_;
-    go_up = fwd <= chips_ - fwd;
-  } else {
-    go_up = to >= from;
-  }
-  std::uint32_t at = from;
-  for (std::uint32_t h = 0; h < n; ++h) {
-    if (go_up) {
-      path.push_back(up_[at].get());  // link `at` joins at and at+1
-      at = (at + 1) % chips_;
-    } else {
-      const std::uint32_t link = (at + chips_ - 1) % chips_;  // joins at-1 and at
-      path.push_back(down_[link].get());
-      at = link;
-    }
-  }
+  for (const LinkHop& h : topology_->route(from, to))
+    path.push_back(h.forward ? forward_.at(h.link).get() : backward_.at(h.link).get());
   return path;
 }
 

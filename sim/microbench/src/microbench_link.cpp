@@ -1,5 +1,5 @@
-// `infsim microbench link`: NeuronLink flows over a shared route, on the pure RingModel (no
-// SystemC). docs/TIMING.md ("NeuronLink microbenchmark") gives the method and the formulas.
+// `infsim microbench link`: NeuronLink flows over a shared route, on the pure LinkTopologyModel
+// (no SystemC). docs/TIMING.md ("NeuronLink microbenchmark") gives the method and the formulas.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -48,27 +48,34 @@ LinkBenchResult microbench_link(const SystemConfig& cfg, std::uint32_t hops, std
   if (static_cast<double>(transfer_bytes) * static_cast<double>(transfers_per_flow) * flows >
       static_cast<double>(kPiB))
     throw Error("microbench link: flows x transfers x bytes must be at most 1 PiB");
-  const std::string topo = topology_name(cfg.neuronlink.topology);
+  const std::string& topo = cfg.neuronlink.topology;
   if (cfg.chips <= hops)
     throw Error("microbench link: " + std::to_string(hops) + " hop(s) need at least " +
                 std::to_string(hops + 1) + " chips, but '" + cfg.name + "' has " +
                 std::to_string(cfg.chips) + " (" + topo +
                 "); choose a preset with more chips (inf1.24xlarge has 16) or fewer hops");
-  RingModel ring("neuronlink", cfg.chips, cfg.neuronlink);
-  // The route from chip 0 to chip `hops`, up. On a ring the shorter way must be that one.
-  if (ring.hops(0, hops) != hops)
-    throw Error("microbench link: '" + cfg.name + "' is a ring of " + std::to_string(cfg.chips) +
-                " chips, whose longest route is " + std::to_string(cfg.chips / 2) +
-                " hops (the shorter way round), fewer than the " + std::to_string(hops) +
+  LinkTopologyModel links("neuronlink", cfg.chips, cfg.neuronlink);
+  // The route from chip 0 to the first chip `hops` hops away (chip `hops` on a chain, and on a
+  // ring as long as that is the shorter way round).
+  std::uint32_t to = 0, longest = 0;
+  for (std::uint32_t c = 1; c < cfg.chips && to == 0; ++c) {
+    longest = std::max(longest, links.hops(0, c));
+    if (links.hops(0, c) == hops) to = c;
+  }
+  if (to == 0)
+    throw Error("microbench link: '" + cfg.name + "' is a " + topo + " of " +
+                std::to_string(cfg.chips) + " chips, whose longest route is " +
+                std::to_string(longest) + " hops (from chip 0), fewer than the " +
+                std::to_string(hops) +
                 " requested; use fewer hops, more chips or --set neuronlink.topology=chain");
-  const std::vector<Resource*> path = ring.route(0, hops);
+  const std::vector<Resource*> path = links.route(0, to);
 
   LinkBenchResult r;
   r.hops = hops;
   r.flows = flows;
   r.transfer_bytes = transfer_bytes;
   r.transfers_per_flow = transfers_per_flow;
-  r.peak_gib_s = static_cast<double>(ring.up(0).bytes_per_s()) / static_cast<double>(kGiB);
+  r.peak_gib_s = static_cast<double>(links.forward(0).bytes_per_s()) / static_cast<double>(kGiB);
 
   // Closed loop, one transfer in flight per flow: every flow issues at t = 0 (in flow order);
   // a flow issues its next transfer when its previous one arrives. Issues are served in time

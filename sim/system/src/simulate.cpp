@@ -88,10 +88,10 @@ void fill_cores(Report& r, System& sys, const SystemConfig& cfg, const Plan& pla
 /// Links, DRAM (with its row statistics), PCIe and fabric ports: every Resource of the system.
 void fill_resources(Report& r, System& sys, const SystemConfig& cfg, Ps end) {
   r.dram_reads = sys.dram_reads.report();
-  RingModel& ring = sys.ring.model();
-  for (std::uint32_t l = 0; l < ring.link_count(); ++l) {
-    r.links.push_back(resource_report(ring.up(l), end));
-    r.links.push_back(resource_report(ring.down(l), end));
+  const LinkTopologyModel& links = sys.neuronlink.model();
+  for (std::uint32_t l = 0; l < links.link_count(); ++l) {
+    r.links.push_back(resource_report(links.forward(l), end));
+    r.links.push_back(resource_report(links.backward(l), end));
   }
   for (auto& chip : sys.chips) {
     r.drams.push_back(resource_report(*chip->memory, end));

@@ -40,7 +40,9 @@ Chip::Chip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t 
 System::System(sc_core::sc_module_name name, const SystemConfig& cfg, const Graph& g,
                const Plan& plan, const Workload& w, std::uint32_t concurrency, std::uint64_t warmup,
                const RunOptions& opts, const TlmHooks& hooks)
-    : sc_core::sc_module(name), xfer("transfers"), ring("neuronlink", cfg.chips, cfg.neuronlink) {
+    : sc_core::sc_module(name),
+      xfer("transfers"),
+      neuronlink("neuronlink", cfg.chips, cfg.neuronlink) {
   for (std::uint32_t c = 0; c < cfg.chips; ++c) {
     chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(c)).c_str(), cfg, c, hooks));
     dram_reads.watch(chips.back()->memory, c);
@@ -183,7 +185,7 @@ std::vector<Resource*> System::core_path(const SystemConfig& cfg, std::uint32_t 
   const std::uint32_t la = a % cfg.cores_per_chip, lb = b % cfg.cores_per_chip;
   std::vector<Resource*> path{chips[ca]->dmas[la].get(), chips[ca]->sbufs[la].get(),
                               &chips[ca]->fabric.model().core_out(la)};
-  for (Resource* r : ring.model().route(ca, cb)) path.push_back(r);
+  for (Resource* r : neuronlink.model().route(ca, cb)) path.push_back(r);
   path.push_back(&chips[cb]->fabric.model().core_in(lb));
   path.push_back(chips[cb]->sbufs[lb].get());
   return path;

@@ -1,7 +1,7 @@
 #pragma once
 // The simulated system, built fresh for every run inside its own SystemC kernel context: chips
 // (cores with their State Buffer ports and DMA queues, the DRAM controller, the fabric, the PCIe
-// link), the NeuronLink ring, the transfer scheduler, the hops between stages and the host.
+// link), the NeuronLinks, the transfer scheduler, the hops between stages and the host.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -139,7 +139,7 @@ class System : public sc_core::sc_module {
 
   DramReadStats dram_reads;  // before xfer, which points to it
   TransferScheduler xfer;
-  NeuronLinkRing ring;
+  NeuronLinks neuronlink;
   std::vector<std::unique_ptr<Chip>> chips;
   std::unique_ptr<Tracer> tracer;  // before the hops and host, which point to it
   std::vector<std::unique_ptr<Hop>> hops;

@@ -41,7 +41,6 @@ class DmaEngine final : public Resource {
   /// How long one queue is busy for a transfer of `bytes`.
   Ps busy_ps(Bytes bytes) const;
   std::uint32_t queues() const { return static_cast<std::uint32_t>(free_.size()); }
-  std::uint64_t queue_bytes_per_s() const { return queue_bw_; }
   const std::vector<DmaQueueStats>& queue_stats() const { return qstats_; }
   /// Busy time summed over the queues / (queues · total): the engine's average queue use.
   double utilization(Ps total) const override;

@@ -1,12 +1,14 @@
 #pragma once
-// Pure timing models of the interconnect (no SystemC): the chip-to-chip NeuronLink ring or
-// chain (directional PacketLinks), the on-chip fabric ports and the PCIe host link (Pipes).
+// Pure timing models of the interconnect (no SystemC): the chip-to-chip NeuronLinks
+// (directional PacketLinks in a link topology), the on-chip fabric ports and the PCIe host link
+// (Pipes).
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "infsim/common/pipe.hpp"
+#include "infsim/interconnect/link_topology.hpp"
 #include "infsim/interconnect/params.hpp"
 
 namespace infsim {
@@ -32,8 +34,6 @@ class PacketLink final : public Resource {
   Ps latency() const override { return latency_; }
   /// Raw bandwidth of the wire (headers included), bytes per second.
   std::uint64_t bytes_per_s() const override { return bw_; }
-  std::uint32_t payload_bytes() const { return payload_; }
-  std::uint32_t header_bytes() const { return header_; }
   /// Packets a transfer of `bytes` needs: ⌈bytes / payload⌉ (0 for 0 bytes).
   std::uint64_t packets(Bytes bytes) const { return ceil_div(bytes, payload_); }
   /// Bytes on the wire for a transfer of `bytes`: bytes + packets(bytes) · header.
@@ -54,30 +54,30 @@ class PacketLink final : public Resource {
   PacketStats pstats_;
 };
 
-/// NeuronLinks between `chips` chips. Link i joins chip i and chip i+1 (and, on a ring of three
-/// or more chips, link n-1 joins chip n-1 and chip 0). With one or two chips a ring is a chain.
-class RingModel {
+/// The NeuronLinks of a system: one PacketLink per direction of every link of the topology
+/// `p.topology` (found by name, link_topology.hpp), and routes as paths of them.
+class LinkTopologyModel {
  public:
-  /// Links are named "<prefix>.link<i>.chip<a>->chip<b>".
-  RingModel(const std::string& prefix, std::uint32_t chips, const NeuronLinkParams& p);
-  std::uint32_t chips() const { return chips_; }
-  bool is_ring() const { return ring_; }
-  std::uint32_t link_count() const { return static_cast<std::uint32_t>(up_.size()); }
+  /// Link i, joining chips a and b, is "<prefix>.link<i>.chip<a>->chip<b>" forward and
+  /// "<prefix>.link<i>.chip<b>->chip<a>" backward. Throws ConfigError for an unknown topology.
+  LinkTopologyModel(const std::string& prefix, std::uint32_t chips, const NeuronLinkParams& p);
+  std::uint32_t link_count() const { return static_cast<std::uint32_t>(forward_.size()); }
   /// Hops on the route from `from` to `to` (0 for the same chip).
-  std::uint32_t hops(std::uint32_t from, std::uint32_t to) const;
-  /// The directional links a transfer crosses: on a ring the shorter direction (ties go up, the
-  /// direction of increasing chip index), on a chain the only one.
+  std::uint32_t hops(std::uint32_t from, std::uint32_t to) const {
+    return topology_->hops(from, to);
+  }
+  /// The link directions a transfer from chip `from` to chip `to` crosses, in order: the
+  /// topology's route.
   std::vector<Resource*> route(std::uint32_t from, std::uint32_t to);
-  /// Link i in the direction from chip i to chip i+1 ("up") or back ("down").
-  PacketLink& up(std::uint32_t link) { return *up_.at(link); }
-  PacketLink& down(std::uint32_t link) { return *down_.at(link); }
-  const PacketLink& up(std::uint32_t link) const { return *up_.at(link); }
-  const PacketLink& down(std::uint32_t link) const { return *down_.at(link); }
+  /// Link i in the direction from its chip a to its chip b (forward) or back (backward).
+  PacketLink& forward(std::uint32_t link) { return *forward_.at(link); }
+  PacketLink& backward(std::uint32_t link) { return *backward_.at(link); }
+  const PacketLink& forward(std::uint32_t link) const { return *forward_.at(link); }
+  const PacketLink& backward(std::uint32_t link) const { return *backward_.at(link); }
 
  private:
-  std::uint32_t chips_;
-  bool ring_;
-  std::vector<std::unique_ptr<PacketLink>> up_, down_;
+  std::unique_ptr<LinkTopology> topology_;
+  std::vector<std::unique_ptr<PacketLink>> forward_, backward_;
 };
 
 /// The on-chip fabric of one chip: every endpoint (each core, the DRAM controller, the PCIe

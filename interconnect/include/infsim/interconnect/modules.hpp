@@ -10,15 +10,15 @@
 
 namespace infsim {
 
-/// The NeuronLink ring (or chain) of a system.
-class NeuronLinkRing : public sc_core::sc_module {
+/// The NeuronLinks of a system, in the configured topology; the links are named after the module.
+class NeuronLinks : public sc_core::sc_module {
  public:
-  NeuronLinkRing(sc_core::sc_module_name name, std::uint32_t chips, const NeuronLinkParams& p)
+  NeuronLinks(sc_core::sc_module_name name, std::uint32_t chips, const NeuronLinkParams& p)
       : sc_core::sc_module(name), model_(this->name(), chips, p) {}
-  RingModel& model() { return model_; }
+  LinkTopologyModel& model() { return model_; }
 
  private:
-  RingModel model_;
+  LinkTopologyModel model_;
 };
 
 /// The on-chip fabric of one chip.

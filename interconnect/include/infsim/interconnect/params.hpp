@@ -4,9 +4,6 @@
 
 namespace infsim {
 
-enum class LinkTopology { Ring, Chain };
-const char* topology_name(LinkTopology t);  ///< "ring" or "chain"
-
 /// The on-chip fabric between a chip's cores, its DRAM controller and its link ports.
 struct FabricParams {
   double port_bandwidth_gib_s = 64.0;  ///< bandwidth of each endpoint port, per direction
@@ -17,7 +14,8 @@ struct FabricParams {
 struct NeuronLinkParams {
   double bandwidth_gib_s = 16.0;  ///< per link, per direction [AWS]
   double latency_ns = 500.0;      ///< per hop
-  LinkTopology topology = LinkTopology::Ring;
+  /// How the chips' links connect: a registered name (link_topology.hpp), "ring" or "chain".
+  std::string topology = "ring";
   std::uint32_t packet_payload_bytes = 256;  ///< payload bytes per packet
   std::uint32_t packet_header_bytes = 32;    ///< header/framing bytes added to every packet
 };

@@ -43,7 +43,7 @@ struct StagePlan {
   Bytes dram_read_bytes = 0;    ///< read from device DRAM per request (batch included)
   Bytes in_bytes = 0;           ///< activations received per request (batch included)
   Bytes out_bytes = 0;          ///< activations sent per request (batch included)
-  Bytes buffer_bytes = 0;       ///< activation buffers: inputs × depth, outputs × 2, working set
+  Bytes buffer_bytes = 0;       ///< activations: working set, extra inputs, one output (below)
   Bytes sram_bytes = 0;         ///< weight_bytes + buffer_bytes + stream_buffer_bytes
   /// The State Buffer allocation, laid out in this order from offset 0 (sums to sram_bytes):
   /// weights kept, the stream buffer, the activation working set (tensors alive at the stage's

@@ -1,0 +1,69 @@
+#pragma once
+// The compiler's cost model of one stage: how it uses its core's State Buffer (weights kept or
+// streamed, activation buffers) and its estimated time per request: the input's path, compute,
+// DRAM reads and weight streaming (docs/COMPILER.md, "The cost of a stage").
+#include <cstddef>
+#include <cstdint>
+
+#include "analysis.hpp"
+
+namespace infsim::compiler_detail {
+
+/// How a stage [i, j] uses its core's State Buffer.
+struct StageFit {
+  bool fits = false;        ///< static, or by streaming
+  Bytes weights = 0;        ///< all its State-Buffer weights
+  Bytes kept = 0;           ///< weights that stay
+  Bytes streamed = 0;       ///< weights - kept
+  Bytes stream_buffer = 0;  ///< reserved for streaming
+  Bytes buffers = 0;        ///< activations: working set, extra inputs, one output
+  Bytes sram = 0;           ///< kept + stream_buffer + buffers (what the stage needs)
+  std::uint32_t chunks = 0;
+};
+
+/// The stage keeps all its weights when they fit beside its activation buffers; otherwise (when
+/// streaming is allowed) it reserves the stream buffer, keeps what still fits and streams the
+/// rest. Activation buffers never stream: a stage whose buffers (and stream buffer) exceed the
+/// State Buffer does not fit.
+StageFit stage_fit(const Analysis& a, const SystemConfig& cfg, std::size_t i, std::size_t j,
+                   bool allow_stream);
+
+/// The path that brings a stage its input: from DRAM (the host's input lands there) for the
+/// first stage of a pipeline, over the fabric from a core of the same chip, over fabric and
+/// NeuronLinks from another chip.
+struct InPath {
+  std::uint64_t bytes_per_s = 0;
+  Ps latency_ps = 0;
+  std::uint32_t hops = 0;
+};
+
+/// NeuronLink hops from chip a to chip b: the configured link topology's, the very function the
+/// simulator routes transfers with (interconnect/link_topology.hpp).
+std::uint32_t chip_hops(const SystemConfig& cfg, std::uint32_t a, std::uint32_t b);
+
+/// The bandwidth of the path between a chip's DRAM and a core: min(DRAM, fabric port).
+std::uint64_t dram_path_bw(const SystemConfig& cfg);
+
+/// The input path of a stage on `core`; `prev` is the core of the stage before, or -1 for the first
+/// stage.
+InPath input_path(const SystemConfig& cfg, long long prev, std::uint32_t core);
+
+/// Compute and weight streaming together. C = compute, L = stream time, n chunks: with
+/// prefetch a two-step pipeline (load chunk k+1 while computing on chunk k) over n equal chunks
+/// takes max(L + C/n, C + L/n); without, the weights arrive first: L + C.
+Ps streamed_compute_ps(Ps compute, Ps stream, std::uint32_t chunks, bool prefetch);
+
+/// A stage's estimated time per request, in parts.
+struct StageTime {
+  Ps compute = 0;           ///< makespan × period
+  Ps transfer = 0;          ///< input + DRAM rows
+  Ps streamed_compute = 0;  ///< compute with streaming
+  Ps total() const { return transfer + streamed_compute; }
+};
+
+/// The estimated time of the stage [i, j] fed over `in`, with its State Buffer use `f`.
+/// `sharers`: cores of the chip that may stream weights at once, splitting its DRAM bandwidth.
+StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in,
+                     const StageFit& f, std::size_t i, std::size_t j, std::uint32_t sharers);
+
+}  // namespace infsim::compiler_detail

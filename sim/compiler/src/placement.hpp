@@ -1,0 +1,26 @@
+#pragma once
+// Placement: the cores a group's stages run on (chip-major), the cores sharing each chip's DRAM,
+// and a group's shape (docs/COMPILER.md, "Placement").
+#include <cstdint>
+#include <vector>
+
+#include "infsim/config.hpp"
+
+namespace infsim::compiler_detail {
+
+/// Chip-major placement of `groups` groups of `per_group` cores: group g on cores
+/// [g · per_group, (g + 1) · per_group). Consecutive stages share a chip or sit on neighbouring
+/// chips, and a pipeline crosses the fewest chip boundaries its core count allows.
+std::vector<std::uint32_t> group_cores(std::uint32_t group, std::uint32_t per_group);
+
+/// Cores in use on each chip, for cores 0..used-1 of a chip-major placement.
+std::vector<std::uint32_t> chip_sharers(const SystemConfig& cfg, std::uint32_t used);
+
+/// What a group's estimated stage times depend on besides its op ranges: per stage, the cores
+/// sharing its chip's DRAM and (after the first) the NeuronLink hops into it, plus one (0: the
+/// same chip). Groups of equal shape cost the same, so one partition serves them all.
+std::vector<std::uint32_t> group_shape(const SystemConfig& cfg,
+                                       const std::vector<std::uint32_t>& cores,
+                                       const std::vector<std::uint32_t>& sharers);
+
+}  // namespace infsim::compiler_detail

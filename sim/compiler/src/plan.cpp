@@ -1,0 +1,96 @@
+// plan.hpp: the plan's bottleneck and its JSON form (read back by plan_from_json.cpp).
+#include "infsim/plan.hpp"
+
+#include <algorithm>
+
+#include "infsim/graph.hpp"
+
+namespace infsim {
+
+namespace {
+
+/// The State Buffer regions of a stage, with their offsets (in the order of StagePlan's fields).
+nlohmann::json sram_allocation_json(const StagePlan& s, Bytes capacity) {
+  nlohmann::json regions = nlohmann::json::array();
+  Bytes at = 0;
+  const auto region = [&](const char* name, Bytes bytes, std::uint32_t count) {
+    regions.push_back({{"region", name}, {"offset", at}, {"bytes", bytes}, {"count", count}});
+    at += bytes;
+  };
+  region("weights", s.weight_bytes, 1);
+  if (s.stream_buffer_bytes > 0) region("stream_buffer", s.stream_buffer_bytes, 2);
+  region("working_set", s.working_set_bytes, 1);
+  region("input_buffers", s.input_buffer_bytes, s.input_buffers);
+  region("output_buffer", s.output_buffer_bytes, 1);
+  region("free", capacity > at ? capacity - at : 0, 1);
+  return regions;
+}
+
+}  // namespace
+
+Ps Plan::bottleneck_ps() const {
+  Ps worst = 0;
+  for (const auto& s : stages) worst = std::max(worst, s.est_stage_ps());
+  return worst;
+}
+
+nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const auto& s : p.stages) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (std::uint32_t k = s.op_begin; k < s.op_end; ++k)
+      ops.push_back(g.ops.at(static_cast<std::size_t>(p.op_order.at(k))).name);
+    nlohmann::json streamed = nlohmann::json::array();
+    for (const auto& so : s.streamed)
+      streamed.push_back(
+          {{"op", g.ops.at(static_cast<std::size_t>(p.op_order.at(so.position))).name},
+           {"bytes", so.bytes}});
+    stages.push_back({{"index", s.index},
+                      {"group", s.group},
+                      {"stage", s.stage},
+                      {"core", s.core},
+                      {"chip", s.chip},
+                      {"ops", ops},
+                      {"weight_bytes", s.weight_bytes},
+                      {"streamed_weight_bytes", s.streamed_weight_bytes},
+                      {"stream_buffer_bytes", s.stream_buffer_bytes},
+                      {"stream_chunks", s.stream_chunks},
+                      {"streamed_ops", streamed},
+                      {"dram_weight_bytes", s.dram_weight_bytes},
+                      {"dram_read_bytes", s.dram_read_bytes},
+                      {"buffer_bytes", s.buffer_bytes},
+                      {"sram_bytes", s.sram_bytes},
+                      {"sram_utilization",
+                       static_cast<double>(s.sram_bytes) / static_cast<double>(p.sram_capacity)},
+                      {"sram_allocation", sram_allocation_json(s, p.sram_capacity)},
+                      {"sram_read_bytes", s.sram_read_bytes},
+                      {"in_bytes", s.in_bytes},
+                      {"out_bytes", s.out_bytes},
+                      {"macs", s.macs},
+                      {"cycles",
+                       {{"tensor", s.tensor_cycles},
+                        {"vector", s.vector_cycles},
+                        {"scalar", s.scalar_cycles},
+                        {"dma", s.dma_cycles},
+                        {"total", s.cycles()},
+                        {"makespan", s.makespan_cycles}}},
+                      {"est_compute_us", static_cast<double>(s.est_compute_ps) / kPsPerUs},
+                      {"est_transfer_us", static_cast<double>(s.est_transfer_ps) / kPsPerUs},
+                      {"est_stage_us", static_cast<double>(s.est_stage_ps()) / kPsPerUs}});
+  }
+  return {{"model", p.model},
+          {"config", p.config},
+          {"mode", p.mode()},
+          {"cores", p.cores},
+          {"groups", p.groups},
+          {"batch", p.batch},
+          {"static_weights", p.static_weights},
+          {"sram_capacity_bytes", p.sram_capacity},
+          {"input_bytes", p.input_bytes},
+          {"output_bytes", p.output_bytes},
+          {"neuronlink_bytes", p.neuronlink_bytes},
+          {"est_bottleneck_us", static_cast<double>(p.bottleneck_ps()) / kPsPerUs},
+          {"stages", stages}};
+}
+
+}  // namespace infsim
