@@ -14,6 +14,22 @@
 
 namespace infsim::test {
 
+/// A stage program by engine cycles per request (TensorE, VectorE, ScalarE, DMA), DRAM bytes read
+/// before computing, makespan (0: the busy cycles' sum) and State Buffer operand bytes.
+inline StageProgram program(Cycles tensor, Cycles vector = 0, Cycles scalar = 0, Cycles dma = 0,
+                            Bytes dram_read_bytes = 0, Cycles makespan = 0,
+                            Bytes sram_read_bytes = 0) {
+  StageProgram p;
+  p.busy[Engine::Tensor] = tensor;
+  p.busy[Engine::Vector] = vector;
+  p.busy[Engine::Scalar] = scalar;
+  p.busy[Engine::Dma] = dma;
+  p.dram_read_bytes = dram_read_bytes;
+  p.makespan = makespan;
+  p.sram_read_bytes = sram_read_bytes;
+  return p;
+}
+
 /// Records what a core sends; accepts only while `open`.
 struct StubOutput : StageOutput {
   bool open = true;

@@ -21,7 +21,7 @@ TEST_CASE("NeuronCore computes requests in order, one at a time", "[component][c
   NeuronCore core("core", p, 0);
   StubOutput out;
   StubRelease rel;
-  core.load(StageProgram{60, 30, 10, 0, 0}, &out, &rel);  // 100 cycles = 102,400 ps per request
+  core.load(test::program(60, 30, 10, 0, 0), &out, &rel);  // 100 cycles = 102,400 ps per request
   for (std::uint64_t r = 0; r < 3; ++r) core.deliver(r);
   kernel.run();
   // Request r finishes at (r + 1) · 102,400 ps and is sent at once (the output is open).
@@ -34,7 +34,7 @@ TEST_CASE("NeuronCore computes requests in order, one at a time", "[component][c
   CHECK(core.stats().requests == 3);
   CHECK(core.stats().busy_ps == 3 * 102'400);
   CHECK(core.stats().stall_ps == 0);
-  CHECK(core.stats().tensor_cycles == 180);
+  CHECK(core.stats().engine_cycles[Engine::Tensor] == 180);
 }
 
 TEST_CASE("NeuronCore holds a result while the next stage has no buffer", "[component][core]") {
@@ -42,7 +42,7 @@ TEST_CASE("NeuronCore holds a result while the next stage has no buffer", "[comp
   NeuronCore core("core", CoreParams{}, 0);
   StubOutput out;
   out.open = false;
-  core.load(StageProgram{100, 0, 0, 0, 0}, &out, nullptr);
+  core.load(test::program(100, 0, 0, 0, 0), &out, nullptr);
   core.deliver(7);
   core.deliver(8);
   // The downstream buffer frees at 500,000 ps: the core wakes, sends request 7, starts 8.
@@ -64,7 +64,7 @@ TEST_CASE("NeuronCore reads its DRAM tables before computing", "[component][core
   Pipe dram("dram", 1'000'000'000, 50'000);  // 1 GB/s, 50 ns
   NeuronCore core("core", CoreParams{}, 0);
   StubOutput out;
-  core.load(StageProgram{10, 0, 0, 0, 1000}, &out, nullptr);
+  core.load(test::program(10, 0, 0, 0, 1000), &out, nullptr);
   core.set_dram_path(&xfer, {&dram});
   core.deliver(0);
   kernel.run();
@@ -183,7 +183,7 @@ namespace {
 /// chunks over a 1 GB/s DRAM pipe without latency (1,000 ps per byte), its output always open.
 struct StreamingCore {
   StreamingCore(Cycles cycles, Bytes bytes, std::uint32_t chunks, bool prefetch) {
-    StageProgram p{cycles, 0, 0, 0, 0};
+    StageProgram p = test::program(cycles);
     p.stream_bytes = bytes;
     p.stream_chunks = chunks;
     p.prefetch = prefetch;

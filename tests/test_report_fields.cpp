@@ -39,7 +39,7 @@ TEST_CASE("every report field has a name, a unit and a meaning", "[report]") {
 TEST_CASE("to_json writes exactly the visited fields, nested at the dots", "[report]") {
   Report r;
   r.per_core.push_back(CoreReport{});
-  r.per_core.back().tensor = 0.25;
+  r.per_core.back().engines[Engine::Tensor] = 0.25;
   r.latency_ms.p99 = 2.5;
   const nlohmann::json j = to_json(r);
   CHECK(j.at("per_core").at(0).at("engines").at("TensorE") == 0.25);

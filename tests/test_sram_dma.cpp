@@ -214,7 +214,7 @@ TEST_CASE("NeuronCore: an inbound DMA shares the State Buffer with the operand r
   StubReceiver rx;
   core.set_state_buffer(&sb);
   // 200 cycles (204,800 ps) per request, 51,200 B of operands: half the port during compute.
-  core.load(StageProgram{200, 0, 0, 0, 0, 0, 51'200}, &out, nullptr);
+  core.load(test::program(200, 0, 0, 0, 0, 0, 51'200), &out, nullptr);
   core.deliver(0);
   // At 1 ps a 25,600 B DMA into the State Buffer: queue ⌈25,600e12 / 1024 GiB/s⌉ = 23,284 ps,
   // State Buffer at the engine's leftover 0.25 B/ps: 102,400 ps, the slowest: arrival 102,401.
@@ -240,7 +240,7 @@ TEST_CASE("NeuronCore: a State Buffer too slow for the operands stretches the co
   StubOutput out;
   core.set_state_buffer(&sb);
   // 100 cycles but 102,400 B of operands: 102,400 · 1024 / 512 = 204,800 ps per request.
-  core.load(StageProgram{100, 0, 0, 0, 0, 0, 102'400}, &out, nullptr);
+  core.load(test::program(100, 0, 0, 0, 0, 0, 102'400), &out, nullptr);
   core.deliver(0);
   core.deliver(1);
   kernel.run();

@@ -210,8 +210,8 @@ TEST_CASE("Stage scheduler: a fused activation overlaps the tensor work", "[tens
   // U = 2 PSUM blocks (one per column tile).
   // Fused ReLU over 256 · 128 outputs: S = 32768 / 512 = 64 cycles.
   OpTiming relu = op_timing(c, gemm_work(256, 128, 128, 256 * 128), 1);
-  CHECK(relu.tensor == 830);
-  CHECK(relu.scalar == 64);
+  CHECK(relu.cycles[Engine::Tensor] == 830);
+  CHECK(relu.cycles[Engine::Scalar] == 64);
   CHECK(relu.units == 2);
   // Two-machine flow shop of U = 2 equal blocks: max(T + ⌈S/U⌉, ⌈T/U⌉ + S)
   //   = max(830 + 32, 415 + 64) = 862, instead of 830 + 64 = 894 one after the other.
@@ -220,12 +220,12 @@ TEST_CASE("Stage scheduler: a fused activation overlaps the tensor work", "[tens
   // A heavy activation (GELU-like, 1000 cycles) becomes the bottleneck:
   //   max(830 + 500, 415 + 1000) = 1415 (serial 1830).
   const OpTiming gelu = op_timing(c, gemm_work(256, 128, 128, 512 * 1000), 1);
-  CHECK(gelu.scalar == 1000);
+  CHECK(gelu.cycles[Engine::Scalar] == 1000);
   CHECK(gelu.span() == 1415);
   // One PSUM block: the activation can only follow the whole GEMM: 830 + 64 = 894.
   const OpTiming one = op_timing(c, gemm_work(256, 128, 64, 256 * 64 * 2), 1);
   CHECK(one.units == 1);
-  CHECK(one.span() == one.tensor + one.scalar);
+  CHECK(one.span() == one.cycles[Engine::Tensor] + one.cycles[Engine::Scalar]);
 }
 
 TEST_CASE("Stage scheduler: independent ops share the core, dependent ops serialize",
@@ -237,8 +237,8 @@ TEST_CASE("Stage scheduler: independent ops share the core, dependent ops serial
   const StageOp b_dep{vector_work(128000), {0}};
   SECTION("independent: B runs on VectorE while A runs on TensorE") {
     const StageSchedule s = schedule_stage(c, {a, b_free}, 1);
-    CHECK(s.tensor == 830);
-    CHECK(s.vector == 500);
+    CHECK(s.busy[Engine::Tensor] == 830);
+    CHECK(s.busy[Engine::Vector] == 500);
     CHECK(s.busy_sum() == 1330);
     CHECK(s.makespan == 830);  // max(830, 500)
     CHECK(s.op_start[1] == 0);
@@ -295,7 +295,8 @@ TEST_CASE("Compiler: a stage's time is its schedule's makespan", "[tensor][compi
   bool overlapped = false;
   for (const auto& s : p.stages) {
     const Cycles busiest =
-        std::max({s.tensor_cycles, s.vector_cycles, s.scalar_cycles, s.dma_cycles});
+        std::max({s.engine_cycles[Engine::Tensor], s.engine_cycles[Engine::Vector],
+                  s.engine_cycles[Engine::Scalar], s.engine_cycles[Engine::Dma]});
     CHECK(s.makespan_cycles >= busiest);
     CHECK(s.makespan_cycles <= s.cycles());
     CHECK(s.est_compute_ps == s.makespan_cycles * cfg.core_period_ps());

@@ -95,15 +95,15 @@ TEST_CASE("Vector, Scalar and data-movement cycles", "[timing][engines]") {
   w.scalar_flops = 1025;  // ⌈1025/512⌉ = 3
   w.moved_bytes = 512;    // ⌈512/512⌉ = 1
   const OpTiming t = op_timing(c, w, 1);
-  CHECK(t.vector == 4);
-  CHECK(t.scalar == 3);
-  CHECK(t.dma == 1);
-  CHECK(t.tensor == 0);
+  CHECK(t.cycles[Engine::Vector] == 4);
+  CHECK(t.cycles[Engine::Scalar] == 3);
+  CHECK(t.cycles[Engine::Dma] == 1);
+  CHECK(t.cycles[Engine::Tensor] == 0);
   CHECK(t.total() == 8);
   const OpTiming t3 = op_timing(c, w, 3);  // batch 3: ⌈3000/256⌉=12, ⌈3075/512⌉=7, ⌈1536/512⌉=3
-  CHECK(t3.vector == 12);
-  CHECK(t3.scalar == 7);
-  CHECK(t3.dma == 3);
+  CHECK(t3.cycles[Engine::Vector] == 12);
+  CHECK(t3.cycles[Engine::Scalar] == 7);
+  CHECK(t3.cycles[Engine::Dma] == 3);
   CHECK(engine_cycles(0, 256) == 0);
 }
 

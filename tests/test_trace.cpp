@@ -130,7 +130,7 @@ TEST_CASE("the trace's engine time per request is the stage's engine cycles", "[
     const double stretch = stage_us / (static_cast<double>(s.makespan_cycles) * 1.024e-3);
     CHECK(stretch >= 1.0 - 1e-9);
     if (r.per_core[s.core].sram_stretch_us == 0.0) CHECK(stretch == Approx(1.0).epsilon(1e-9));
-    CHECK(tensor_us == Approx(static_cast<double>(s.tensor_cycles) /
+    CHECK(tensor_us == Approx(static_cast<double>(s.engine_cycles[Engine::Tensor]) /
                               static_cast<double>(s.makespan_cycles) * stage_us)
                            .epsilon(1e-6));
   }

@@ -64,14 +64,15 @@ Cycles engine_cycles(std::uint64_t flops, std::uint32_t flops_per_cycle) {
 OpTiming op_timing(const CoreParams& p, const OpWork& w, std::uint64_t batch) {
   OpTiming t;
   const TensorTiming tt = tensor_gemm_timing(p, w.gemm, batch);
-  t.tensor = tt.cycles;
+  t.cycles[Engine::Tensor] = tt.cycles;
   t.macs = tt.macs;
   t.units = tt.evacuations;
-  t.vector =
+  t.cycles[Engine::Vector] =
       engine_cycles(static_cast<std::uint64_t>(w.vector_flops) * batch, p.vector_flops_per_cycle);
-  t.scalar =
+  t.cycles[Engine::Scalar] =
       engine_cycles(static_cast<std::uint64_t>(w.scalar_flops) * batch, p.scalar_flops_per_cycle);
-  t.dma = engine_cycles(static_cast<std::uint64_t>(w.moved_bytes) * batch, p.sram_bytes_per_cycle);
+  t.cycles[Engine::Dma] =
+      engine_cycles(static_cast<std::uint64_t>(w.moved_bytes) * batch, p.sram_bytes_per_cycle);
   return t;
 }
 
@@ -81,41 +82,42 @@ Cycles OpTiming::span() const {
 }
 
 StageScheduler::Slot StageScheduler::add(const OpTiming& t, Cycles ready) {
-  const std::array<Cycles, kEngineSlots> work{t.tensor, t.vector, t.scalar, t.dma};
+  const PerEngine<Cycles>& work = t.cycles;
+  const Cycles tensor = work[Engine::Tensor];
   Slot slot{ready, ready};
   bool started = false;
-  if (t.tensor > 0) {
-    const Cycles ts = std::max(ready, free_[kTensorSlot]);
-    const Cycles te = ts + t.tensor;
-    free_[kTensorSlot] = te;
-    busy_[kTensorSlot] += t.tensor;
-    if (log_ != nullptr) log_->push_back({ops_, kTensorSlot, ts, te});
+  if (tensor > 0) {
+    const Cycles ts = std::max(ready, free_[Engine::Tensor]);
+    const Cycles te = ts + tensor;
+    free_[Engine::Tensor] = te;
+    busy_[Engine::Tensor] += tensor;
+    if (log_ != nullptr) log_->push_back({ops_, Engine::Tensor, ts, te});
     slot = {ts, te};
     started = true;
     // Epilogues (a fused activation) follow the U evacuated PSUM blocks: a flow shop of U equal
     // jobs, first job ready after ⌈T/U⌉, last one ⌈E/U⌉ long after the tensor part ends.
     const std::uint64_t u = std::max<std::uint64_t>(1, t.units);
-    const Cycles lead = ceil_div(t.tensor, u);
-    for (std::size_t e = kVectorSlot; e < kEngineSlots; ++e) {
-      if (work[e] == 0) continue;
+    const Cycles lead = ceil_div(tensor, u);
+    for (Engine e : kEngines) {
+      if (e == Engine::Tensor || work[e] == 0) continue;
       const Cycles es = std::max(free_[e], ts + lead);
       const Cycles ee = std::max(es + work[e], te + ceil_div(work[e], u));
       free_[e] = ee;
       busy_[e] += work[e];
-      if (log_ != nullptr) log_->push_back({ops_, static_cast<EngineSlot>(e), es, ee});
+      if (log_ != nullptr) log_->push_back({ops_, e, es, ee});
       slot.finish = std::max(slot.finish, ee);
     }
   } else {
     Cycles at = ready;
-    for (std::size_t e = kVectorSlot; e < kEngineSlots; ++e) {
-      if (work[e] == 0) continue;
+    for (Engine e : kEngines) {
+      if (e == Engine::Tensor || work[e] == 0) continue;
       const Cycles es = std::max(at, free_[e]);
       if (!started) slot.start = es;
       started = true;
       at = es + work[e];
       free_[e] = at;
       busy_[e] += work[e];
-      if (log_ != nullptr) log_->push_back({ops_, static_cast<EngineSlot>(e), es, at});
+      if (log_ != nullptr) log_->push_back({ops_, e, es, at});
     }
     slot.finish = at;
   }
@@ -142,10 +144,7 @@ StageSchedule schedule_stage(const CoreParams& p, const std::vector<StageOp>& op
     out.op_start.push_back(s.start);
     out.op_finish.push_back(s.finish);
   }
-  out.tensor = sched.busy()[kTensorSlot];
-  out.vector = sched.busy()[kVectorSlot];
-  out.scalar = sched.busy()[kScalarSlot];
-  out.dma = sched.busy()[kDmaSlot];
+  out.busy = sched.busy();
   out.makespan = sched.makespan();
   return out;
 }

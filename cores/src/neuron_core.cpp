@@ -105,10 +105,7 @@ void NeuronCore::step() {
     start_ = t;
     compute_ps_ = done_at_ - t;
     stats_.busy_ps += compute_ps_;
-    stats_.tensor_cycles += program_.tensor;
-    stats_.vector_cycles += program_.vector;
-    stats_.scalar_cycles += program_.scalar;
-    stats_.dma_cycles += program_.dma;
+    for (Engine e : kEngines) stats_.engine_cycles[e] += program_.busy[e];
     if (program_.stream_bytes > 0) stats_.streamed_bytes += program_.stream_bytes;
     if (program_.stream_bytes > 0 && program_.prefetch) {
       if (xfer_ == nullptr)
@@ -130,13 +127,10 @@ void NeuronCore::visit_stats(StatVisitor& v, Ps end) const {
          share(stats_.stall_ps, end));
   v.stat({"fetching", "share", "share of the simulated time waiting for reads from DRAM"},
          share(stats_.fetch_ps, end));
-  const Cycles busy[] = {stats_.tensor_cycles, stats_.vector_cycles, stats_.scalar_cycles,
-                         stats_.dma_cycles};
-  const Engine engines[] = {Engine::Tensor, Engine::Vector, Engine::Scalar, Engine::Dma};
-  for (std::size_t e = 0; e < 4; ++e)
-    v.stat({std::string("engines.") + engine_name(engines[e]), "share",
+  for (Engine e : kEngines)
+    v.stat({std::string("engines.") + engine_name(e), "share",
             "share of the simulated time the engine is busy"},
-           share(busy[e] * period_, end));
+           share(stats_.engine_cycles[e] * period_, end));
   v.stat({"service_us", "us", "compute time per request (the stage's makespan)"},
          static_cast<double>(program_.duration() * period_) / kPsPerUs);
 }

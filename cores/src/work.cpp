@@ -2,20 +2,29 @@
 
 namespace infsim {
 
+namespace {
+struct EngineNames {
+  Engine engine;
+  const char* name;
+  const char* key;
+};
+constexpr EngineNames kNames[] = {{Engine::None, "none", "none"},
+                                  {Engine::Tensor, "TensorE", "tensor"},
+                                  {Engine::Vector, "VectorE", "vector"},
+                                  {Engine::Scalar, "ScalarE", "scalar"},
+                                  {Engine::Dma, "DMA", "dma"}};
+const EngineNames& names(Engine e) {
+  for (const auto& n : kNames)
+    if (n.engine == e) return n;
+  return kNames[0];
+}
+}  // namespace
+
 const char* engine_name(Engine e) {
-  switch (e) {
-    case Engine::None:
-      return "none";
-    case Engine::Tensor:
-      return "TensorE";
-    case Engine::Vector:
-      return "VectorE";
-    case Engine::Scalar:
-      return "ScalarE";
-    case Engine::Dma:
-      return "DMA";
-  }
-  return "?";
+  return names(e).name;
+}
+const char* engine_key(Engine e) {
+  return names(e).key;
 }
 
 }  // namespace infsim

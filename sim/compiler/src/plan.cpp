@@ -34,6 +34,15 @@ Ps Plan::bottleneck_ps() const {
   return worst;
 }
 
+namespace {
+/// Per request: each engine's busy cycles under its key, the total and the makespan.
+nlohmann::json cycles_json(const StagePlan& s) {
+  nlohmann::json j = {{"total", s.cycles()}, {"makespan", s.makespan_cycles}};
+  for (Engine e : kEngines) j[engine_key(e)] = s.engine_cycles[e];
+  return j;
+}
+}  // namespace
+
 nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& s : p.stages) {
@@ -67,13 +76,7 @@ nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
                       {"in_bytes", s.in_bytes},
                       {"out_bytes", s.out_bytes},
                       {"macs", s.macs},
-                      {"cycles",
-                       {{"tensor", s.tensor_cycles},
-                        {"vector", s.vector_cycles},
-                        {"scalar", s.scalar_cycles},
-                        {"dma", s.dma_cycles},
-                        {"total", s.cycles()},
-                        {"makespan", s.makespan_cycles}}},
+                      {"cycles", cycles_json(s)},
                       {"est_compute_us", static_cast<double>(s.est_compute_ps) / kPsPerUs},
                       {"est_transfer_us", static_cast<double>(s.est_transfer_ps) / kPsPerUs},
                       {"est_stage_us", static_cast<double>(s.est_stage_ps()) / kPsPerUs}});

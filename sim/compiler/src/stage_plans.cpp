@@ -75,10 +75,7 @@ void add_group(Plan& p, const Graph& g, const Analysis& a, const SystemConfig& c
         i, j,
         [&](std::size_t k, const StageScheduler& sched) {
           if (k != j) return;
-          st.tensor_cycles = sched.busy()[kTensorSlot];
-          st.vector_cycles = sched.busy()[kVectorSlot];
-          st.scalar_cycles = sched.busy()[kScalarSlot];
-          st.dma_cycles = sched.busy()[kDmaSlot];
+          st.engine_cycles = sched.busy();
           st.makespan_cycles = sched.makespan();
         },
         &st.timeline);

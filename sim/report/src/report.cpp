@@ -1,5 +1,7 @@
 #include "infsim/report.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <iomanip>
 #include <sstream>
 
@@ -137,13 +139,16 @@ std::string format_text(const Report& r) {
       << s.service_us << std::setw(7) << pct(s.busy) << std::setw(11) << pct(s.fetching)
       << std::setw(9) << pct(s.stalled) << "\n";
   }
-  o << "\ncore  chip  stage  util   TensorE  VectorE  ScalarE  DMA  SBUF port  DMA queues\n";
+  o << "\ncore  chip  stage  util ";
+  for (Engine e : kEngines) o << "  " << engine_name(e);
+  o << "  SBUF port  DMA queues\n";
   for (const auto& c : r.per_core) {
     o << std::setw(4) << c.core << std::setw(6) << c.chip << std::setw(7)
-      << (c.stage < 0 ? std::string("-") : std::to_string(c.stage)) << std::setw(7) << pct(c.busy)
-      << std::setw(9) << pct(c.tensor) << std::setw(9) << pct(c.vector) << std::setw(9)
-      << pct(c.scalar) << std::setw(7) << pct(c.dma) << std::setw(11) << pct(c.sram_port)
-      << std::setw(12) << pct(c.dma_queues) << "\n";
+      << (c.stage < 0 ? std::string("-") : std::to_string(c.stage)) << std::setw(7) << pct(c.busy);
+    for (Engine e : kEngines)  // each engine's column as wide as its name, at least 7
+      o << std::setw(static_cast<int>(std::max<std::size_t>(7, 2 + std::strlen(engine_name(e)))))
+        << pct(c.engines[e]);
+    o << std::setw(11) << pct(c.sram_port) << std::setw(12) << pct(c.dma_queues) << "\n";
   }
   const auto table = [&](const char* title, const std::vector<ResourceReport>& v) {
     bool any = false;

@@ -168,11 +168,10 @@ void visit_fields(const CoreReport& c, StatVisitor& v) {
   v.stat({"chip", "", "its chip"}, c.chip);
   v.stat({"stage", "", "the stage it runs (−1: idle)"}, c.stage);
   v.stat({"utilization", "share", "share of the simulated time computing"}, c.busy);
-  const std::string engine = "share of the simulated time the engine is busy";
-  v.stat({"engines.TensorE", "share", engine}, c.tensor);
-  v.stat({"engines.VectorE", "share", engine}, c.vector);
-  v.stat({"engines.ScalarE", "share", engine}, c.scalar);
-  v.stat({"engines.DMA", "share", engine}, c.dma);
+  for (Engine e : kEngines)
+    v.stat({std::string("engines.") + engine_name(e), "share",
+            "share of the simulated time the engine is busy"},
+           c.engines[e]);
   v.stat({"sram_port.utilization", "share",
           "State Buffer port: (DMA + TensorEngine operand bytes) / (port bandwidth · simulated "
           "time)"},

@@ -5,7 +5,6 @@
 namespace infsim {
 
 namespace {
-const char* const kEngineNames[kEngineSlots] = {"TensorE", "VectorE", "ScalarE", "DMA"};
 double us(Ps t) {
   return static_cast<double>(t) / static_cast<double>(kPsPerUs);
 }
@@ -31,8 +30,7 @@ void Tracer::set_stage(std::uint32_t core, std::uint32_t chip, const StagePlan& 
   const std::string process = "chip" + std::to_string(chip);
   const std::string prefix = "core" + std::to_string(core) + " ";
   c.stage_track = track(process, prefix + "stage " + std::to_string(stage.index));
-  for (std::size_t e = 0; e < kEngineSlots; ++e)
-    c.engine[e] = track(process, prefix + kEngineNames[e]);
+  for (Engine e : kEngines) c.engine[e] = track(process, prefix + engine_name(e));
 }
 
 void Tracer::add(int track_id, std::string name, Ps start, Ps end, std::uint64_t request,
@@ -61,7 +59,7 @@ void Tracer::computed(std::uint32_t core, std::uint64_t request, Ps start, Ps co
     add(c.engine[iv.engine], op, at(iv.start), at(iv.finish), request);
   }
   if (c.stage->streamed_weight_bytes > 0)
-    add(c.engine[kDmaSlot], "streamed weights (" + req + ")", start, end, request);
+    add(c.engine[Engine::Dma], "streamed weights (" + req + ")", start, end, request);
   if (end > compute_end)
     add(c.stage_track, "waiting for streamed weights (" + req + ")", compute_end, end, request);
 }
@@ -70,7 +68,7 @@ void Tracer::fetched(std::uint32_t core, std::uint64_t request, Ps start, Ps end
   if (!wants(request)) return;
   const auto it = cores_.find(core);
   if (it == cores_.end()) return;
-  add(it->second.engine[kDmaSlot], "DRAM read (req " + std::to_string(request) + ")", start, end,
+  add(it->second.engine[Engine::Dma], "DRAM read (req " + std::to_string(request) + ")", start, end,
       request);
 }
 

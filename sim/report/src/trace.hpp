@@ -52,7 +52,7 @@ class Tracer final : public CoreObserver {
   struct CoreInfo {
     const StagePlan* stage = nullptr;
     std::vector<std::string> ops;
-    int engine[kEngineSlots] = {-1, -1, -1, -1};
+    PerEngine<int> engine;  ///< each engine's track (set by set_stage)
     int stage_track = -1;
   };
   void add(int track, std::string name, Ps start, Ps end, std::uint64_t request,

@@ -70,10 +70,7 @@ void fill_cores(Report& r, System& sys, const SystemConfig& cfg, const Plan& pla
     for (const auto& s : plan.stages)
       if (s.core == id) cr.stage = static_cast<int>(s.index);
     cr.busy = core.real("busy");
-    cr.tensor = core.real("engines.TensorE");
-    cr.vector = core.real("engines.VectorE");
-    cr.scalar = core.real("engines.ScalarE");
-    cr.dma = core.real("engines.DMA");
+    for (Engine e : kEngines) cr.engines[e] = core.real(std::string("engines.") + engine_name(e));
     cr.sram_port = port.real("utilization");
     cr.sram_engine_bytes = port.count("engine_bytes");
     cr.sram_dma_bytes = port.count("dma_bytes");

@@ -150,10 +150,7 @@ void System::load_stages(const SystemConfig& cfg, const Plan& plan,
   std::size_t lane = 0;
   for (std::size_t s = 0; s < n; ++s) {
     StageProgram prog;
-    prog.tensor = st[s].tensor_cycles;
-    prog.vector = st[s].vector_cycles;
-    prog.scalar = st[s].scalar_cycles;
-    prog.dma = st[s].dma_cycles;
+    prog.busy = st[s].engine_cycles;
     prog.dram_read_bytes = st[s].dram_read_bytes;
     prog.makespan = st[s].makespan_cycles;
     prog.sram_read_bytes = st[s].sram_read_bytes;

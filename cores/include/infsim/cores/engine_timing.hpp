@@ -62,23 +62,17 @@ Cycles engine_cycles(std::uint64_t flops, std::uint32_t flops_per_cycle);
 
 /// Per-engine cycles of one operator for `batch` samples.
 struct OpTiming {
-  Cycles tensor = 0;
-  Cycles vector = 0;
-  Cycles scalar = 0;
-  Cycles dma = 0;
+  PerEngine<Cycles> cycles;  ///< busy cycles on each engine
   std::uint64_t macs = 0;
   /// PSUM evacuations of the tensor work (TensorTiming::evacuations; 0 without tensor work).
   std::uint64_t units = 0;
   /// Engine busy cycles summed (what the op costs when engines run one after another).
-  Cycles total() const { return tensor + vector + scalar + dma; }
+  Cycles total() const { return cycles.sum(); }
   /// The op alone on an idle core, with its engines overlapped as schedule_stage does it.
   Cycles span() const;
 };
 
 OpTiming op_timing(const CoreParams& p, const OpWork& w, std::uint64_t batch);
-
-/// Engines of a core, in the order StageScheduler keeps them.
-enum EngineSlot : std::size_t { kTensorSlot = 0, kVectorSlot, kScalarSlot, kDmaSlot, kEngineSlots };
 
 /// In-order list scheduler of one stage's ops on one core's four engines (docs/TIMING.md,
 /// "Engine overlap inside a stage"). Ops are added in a topological order; each engine runs its
@@ -101,7 +95,7 @@ class StageScheduler {
   /// evacuations is spread over that span).
   struct Interval {
     std::uint32_t op = 0;  ///< index of the op in the order of add() calls
-    EngineSlot engine;
+    Engine engine = Engine::None;
     Cycles start = 0, finish = 0;
   };
   /// Schedules the next op.
@@ -109,12 +103,12 @@ class StageScheduler {
   /// Records every engine interval of the ops added from now on into `log` (for timelines).
   void record(std::vector<Interval>* log) { log_ = log; }
   Cycles makespan() const { return makespan_; }
-  /// Busy cycles of each engine (indexed by EngineSlot).
-  const std::array<Cycles, kEngineSlots>& busy() const { return busy_; }
+  /// Busy cycles of each engine.
+  const PerEngine<Cycles>& busy() const { return busy_; }
 
  private:
-  std::array<Cycles, kEngineSlots> free_{};
-  std::array<Cycles, kEngineSlots> busy_{};
+  PerEngine<Cycles> free_;
+  PerEngine<Cycles> busy_;
   Cycles makespan_ = 0;
   std::uint32_t ops_ = 0;
   std::vector<Interval>* log_ = nullptr;
@@ -128,14 +122,11 @@ struct StageOp {
 };
 
 struct StageSchedule {
-  Cycles tensor = 0;  ///< busy cycles per engine
-  Cycles vector = 0;
-  Cycles scalar = 0;
-  Cycles dma = 0;
+  PerEngine<Cycles> busy;         ///< busy cycles per engine
   Cycles makespan = 0;            ///< the stage's time per request
   std::vector<Cycles> op_start;   ///< per op: when its first part starts
   std::vector<Cycles> op_finish;  ///< per op: when its last part ends
-  Cycles busy_sum() const { return tensor + vector + scalar + dma; }
+  Cycles busy_sum() const { return busy.sum(); }
 };
 
 /// Schedules `ops` (in order; deps must point backwards) for `batch` samples with

@@ -4,16 +4,14 @@
 #include <cstdint>
 
 #include "infsim/common/units.hpp"
+#include "infsim/cores/work.hpp"
 
 namespace infsim {
 
 /// Per-request work of one stage: busy cycles of each engine, and the stage's makespan (its
 /// engines overlap where dependencies allow; see schedule_stage in engine_timing.hpp).
 struct StageProgram {
-  Cycles tensor = 0;
-  Cycles vector = 0;
-  Cycles scalar = 0;
-  Cycles dma = 0;
+  PerEngine<Cycles> busy;     ///< busy cycles of each engine per request
   Bytes dram_read_bytes = 0;  ///< read from device DRAM before computing (tables kept in DRAM)
   Cycles makespan = 0;        ///< cycles per request; 0 = no overlap (the busy cycles' sum)
   Bytes sram_read_bytes = 0;  ///< TensorEngine operand bytes read from the State Buffer
@@ -23,7 +21,7 @@ struct StageProgram {
   Bytes stream_bytes = 0;
   std::uint32_t stream_chunks = 0;
   bool prefetch = true;
-  Cycles total() const { return tensor + vector + scalar + dma; }
+  Cycles total() const { return busy.sum(); }
   Cycles duration() const { return makespan != 0 ? makespan : total(); }
 };
 
@@ -57,12 +55,12 @@ class CoreObserver {
 };
 
 struct CoreStats {
-  std::uint64_t requests = 0;  ///< requests computed
-  Ps busy_ps = 0;              ///< time computing
-  Ps stall_ps = 0;             ///< time holding a result while the next stage had no buffer
-  Ps fetch_ps = 0;             ///< time waiting for reads from device DRAM
-  Bytes streamed_bytes = 0;    ///< weights streamed from device DRAM
-  Cycles tensor_cycles = 0, vector_cycles = 0, scalar_cycles = 0, dma_cycles = 0;
+  std::uint64_t requests = 0;       ///< requests computed
+  Ps busy_ps = 0;                   ///< time computing
+  Ps stall_ps = 0;                  ///< time holding a result while the next stage had no buffer
+  Ps fetch_ps = 0;                  ///< time waiting for reads from device DRAM
+  Bytes streamed_bytes = 0;         ///< weights streamed from device DRAM
+  PerEngine<Cycles> engine_cycles;  ///< busy cycles of each engine
 };
 
 }  // namespace infsim

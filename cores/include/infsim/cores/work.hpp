@@ -1,15 +1,47 @@
 #pragma once
 // The work one operator asks of a NeuronCore's engines, per sample (batch 1). The graph IR
 // stores one OpWork per operator; the engine timing models turn it into cycles.
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace infsim {
 
-/// Which engine an operator runs on (its main engine; an operator may also use others, for
-/// example a convolution with a fused ReLU uses the TensorEngine and the ScalarEngine).
+/// A NeuronCore's engines (and None, for an operator's main engine when it has no work). An
+/// operator may use several: a convolution with a fused ReLU uses the TensorEngine and the
+/// ScalarEngine. `Dma` is the engine slot of data-movement ops inside the State Buffer
+/// (reshape, transpose, concat copies at the State Buffer port's rate); it is not the core's DMA
+/// queues (`DmaEngine`), which move data between the core and the rest of the system.
 enum class Engine { None, Tensor, Vector, Scalar, Dma };
 
-const char* engine_name(Engine e);  ///< "none", "TensorE", "VectorE", "ScalarE", "DMA"
+/// The engines as an index: per-engine figures are PerEngine arrays in this order. Adding an
+/// engine means adding it to `Engine`, here, to the table in work.cpp and its cost to op_timing.
+inline constexpr std::size_t kEngineCount = 4;
+inline constexpr std::array<Engine, kEngineCount> kEngines{Engine::Tensor, Engine::Vector,
+                                                           Engine::Scalar, Engine::Dma};
+
+/// "TensorE", "VectorE", "ScalarE", "DMA" (as AWS's profiler names the engines), "none".
+const char* engine_name(Engine e);
+/// The engine in plan keys: "tensor", "vector", "scalar", "dma" ("tensor_cycles", ...).
+const char* engine_key(Engine e);
+
+/// One value per engine, indexed by Engine (never Engine::None).
+template <class T>
+class PerEngine {
+ public:
+  T& operator[](Engine e) { return v_[index(e)]; }
+  const T& operator[](Engine e) const { return v_[index(e)]; }
+  T sum() const {
+    T s{};
+    for (const T& x : v_) s += x;
+    return s;
+  }
+  bool operator==(const PerEngine& o) const { return v_ == o.v_; }
+
+ private:
+  static std::size_t index(Engine e) { return static_cast<std::size_t>(e) - 1; }
+  std::array<T, kEngineCount> v_{};
+};
 
 /// A matrix multiply in the shape the weight-stationary TensorEngine sees it:
 /// `groups` independent products of an (m × k) moving operand with a (k × n) stationary operand.

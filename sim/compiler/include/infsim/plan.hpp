@@ -57,10 +57,8 @@ struct StagePlan {
   /// Per request: bytes the TensorEngine reads from the State Buffer (moving operand rows per
   /// fold, weight tiles per load; tensor_operand_bytes summed over the stage's ops).
   Bytes sram_read_bytes = 0;
-  Cycles tensor_cycles = 0;  ///< per request: TensorEngine busy cycles
-  Cycles vector_cycles = 0;  ///< per request: VectorEngine busy cycles
-  Cycles scalar_cycles = 0;  ///< per request: ScalarEngine busy cycles
-  Cycles dma_cycles = 0;     ///< per request: State Buffer copy (DMA) busy cycles
+  /// Per request: each engine's busy cycles (Engine::Dma: State Buffer copies).
+  PerEngine<Cycles> engine_cycles;
   /// Per request: the stage's time with its engines overlapped as dependencies allow
   /// (schedule_stage). At least the busiest engine's cycles, at most cycles().
   Cycles makespan_cycles = 0;
@@ -71,7 +69,7 @@ struct StagePlan {
   /// streaming; docs/COMPILER.md gives the double-buffering formula).
   Ps est_streamed_compute_ps = 0;
   /// Busy cycles of all engines summed (the stage's time if its engines ran one at a time).
-  Cycles cycles() const { return tensor_cycles + vector_cycles + scalar_cycles + dma_cycles; }
+  Cycles cycles() const { return engine_cycles.sum(); }
   Ps est_stage_ps() const { return est_streamed_compute_ps + est_transfer_ps; }
 };
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infsim/common/stats.hpp"
+#include "infsim/cores/work.hpp"
 
 namespace infsim {
 
@@ -33,9 +34,9 @@ struct StageReport {
 
 struct CoreReport {
   std::uint32_t core = 0, chip = 0;
-  int stage = -1;                                      ///< -1 when the core runs no stage
-  double busy = 0;                                     ///< share of the simulated time computing
-  double tensor = 0, vector = 0, scalar = 0, dma = 0;  ///< share of simulated time per engine
+  int stage = -1;             ///< -1 when the core runs no stage
+  double busy = 0;            ///< share of the simulated time computing
+  PerEngine<double> engines;  ///< share of simulated time per engine
   /// State Buffer port: (DMA + TensorEngine operand bytes) / (port bandwidth · simulated time).
   double sram_port = 0;
   std::uint64_t sram_dma_bytes = 0;     ///< bytes DMAs wrote into or read out of the State Buffer
