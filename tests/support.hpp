@@ -81,7 +81,7 @@ struct At : sc_core::sc_module {
 inline Graph tiny() {
   GraphBuilder b("tiny");
   const int x = b.input("x", {64});
-  b.linear("fc", x, 64, false);
+  b.linear("fc", x, LinearOptions(64).bias(false));
   return b.build();
 }
 

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -242,6 +243,14 @@ TEST_CASE("onnx: a small encoder in decomposed form (opset 11, Constant nodes) m
   CHECK(imp.report.constant_nodes >= 10);                // LayerNorm gamma/beta and scalars
   CHECK(count_kind(imp.graph, "reduce_mean") == 2 * 5);  // two per decomposed LayerNorm
   CHECK(count_kind(imp.graph, "erf") == 2);
+  // Arithmetic with a constant scalar is the builder's scalar op: the attention scale (a Div by
+  // sqrt(d) = sqrt(32)) and LayerNorm's + eps.
+  const auto& scale = op_named(imp.graph, "layer0.scaled_40");
+  CHECK(scale.kind == "div");
+  CHECK(scale.inputs.size() == 1);
+  CHECK(scale.attrs.at("scalar").get<double>() == Approx(std::sqrt(32.0)).epsilon(1e-6));
+  CHECK(scale.work.vector_flops == 4 * 32 * 32);
+  CHECK(op_named(imp.graph, "add_18").attrs.contains("scalar"));
 }
 
 TEST_CASE("onnx: grouped and depthwise convolutions and data movement", "[onnx]") {

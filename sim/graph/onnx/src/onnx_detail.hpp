@@ -284,6 +284,8 @@ class Importer {
   // Elementwise ops, normalizations and reductions (onnx_map_elementwise.cpp).
   void map_unary(const onnx::NodeProto& n, const UnaryEntry& u);
   void map_binary(const onnx::NodeProto& n, const BinaryEntry& e);
+  /// The value of constant `t` when it is one finite number.
+  bool scalar_value(const std::string& t, double* value) const;
   void map_reduce(const onnx::NodeProto& n);
   void map_normalization(const onnx::NodeProto& n);  ///< Softmax, LogSoftmax, LayerNormalization
   void map_batchnorm(const onnx::NodeProto& n);      ///< one not folded into a Conv

@@ -1,6 +1,7 @@
 // Mapping elementwise ops (activations, unary functions, binary arithmetic and comparisons),
 // normalizations (Softmax, LogSoftmax, LayerNormalization, BatchNormalization) and reductions.
 #include <algorithm>
+#include <cmath>
 
 #include "onnx_detail.hpp"
 
@@ -22,19 +23,47 @@ void Importer::map_unary(const onnx::NodeProto& n, const UnaryEntry& u) {
   mapped(n, idx);
 }
 
+namespace {
+
+bool is_arithmetic(const std::string& kind) {
+  return kind == "add" || kind == "sub" || kind == "mul" || kind == "div";
+}
+
+}  // namespace
+
+bool Importer::scalar_value(const std::string& t, double* value) const {
+  auto it = values_.find(t);
+  if (it == values_.end() || it->second.v.size() != 1) return false;
+  *value = it->second.v[0];
+  return std::isfinite(*value);
+}
+
+// Add, Sub, Mul and Div of two activations whose IR shapes broadcast, or of an activation and
+// a constant scalar (the activation first for Sub and Div), are GraphBuilder's eltwise and
+// scalar ops; every other binary op (and those with a constant tensor operand, counted as
+// weights) is mapped as it is, on the VectorEngine.
 void Importer::map_binary(const onnx::NodeProto& n, const BinaryEntry& e) {
   const std::vector<int> ins = act_inputs(n);
   const Dims y = shape(n.output(0), n);
-  if (ins.size() == 2 && n.input_size() == 2 && b_.shape(ins[0]) == b_.shape(ins[1]) &&
-      (e.kind == std::string("add") || e.kind == std::string("sub") ||
-       e.kind == std::string("mul") || e.kind == std::string("div"))) {
-    int idx = 0;
-    idx = via_builder(n, n.output(0),
-                      [&] { return b_.eltwise(n.output(0), e.kind, ins[0], ins[1]); });
-    mapped(n, idx);
-    return;
+  const std::string& out = n.output(0);
+  if (n.input_size() == 2 && is_arithmetic(e.kind)) {
+    Dims both;
+    if (ins.size() == 2 && broadcast_shapes(b_.shape(ins[0]), b_.shape(ins[1]), &both) &&
+        both == onnx_to_ir_shape(y)) {
+      mapped(n, via_builder(n, out, [&] { return b_.eltwise(out, e.kind, ins[0], ins[1]); }));
+      return;
+    }
+    const bool commutes = e.kind == std::string("add") || e.kind == std::string("mul");
+    const bool const_second = is_const(n.input(1));
+    double c = 0;
+    if (ins.size() == 1 && (const_second || commutes) &&
+        scalar_value(n.input(const_second ? 1 : 0), &c) &&
+        b_.shape(ins[0]) == onnx_to_ir_shape(y) && !(e.kind == std::string("div") && c == 0)) {
+      mapped(n, via_builder(n, out, [&] { return b_.scalar(out, e.kind, ins[0], c); }));
+      return;
+    }
   }
-  add_raw(n.output(0), e.kind, Engine::Vector, ins, n);
+  add_raw(out, e.kind, Engine::Vector, ins, n);
   pending().work.vector_flops = numel(y) * e.flops;
   std::int64_t w = 0;
   for (const auto& in : n.input()) w += weights(in);
@@ -93,16 +122,20 @@ void Importer::map_normalization(const onnx::NodeProto& n) {
   mapped(n, push_pending(n));
 }
 
-// Not after a Conv: a per-channel scale and shift on the VectorEngine.
+// Not after a Conv: a per-channel scale and shift on the VectorEngine (GraphBuilder::batchnorm
+// when the channels are the IR shape's first axis, that is batch 1).
 void Importer::map_batchnorm(const onnx::NodeProto& n) {
   const std::vector<int> ins = act_inputs(n, 1);
   if (ins.empty()) fail_node(n, "needs an activation input");
-  add_raw(n.output(0), "batchnorm", Engine::Vector, ins, n);
   const Dims x = shape(n.input(0), n);
-  pending().work.vector_flops = numel(x) * 2;
-  const std::int64_t c = x.size() >= 2 ? x[1] : 1;
   for (int k = 1; k < n.input_size(); ++k) counted_.insert(n.input(k));
-  pending().weight_elems = 2 * c;
+  if (x.size() >= 2 && x[0] == 1) {
+    mapped(n, via_builder(n, n.output(0), [&] { return b_.batchnorm(n.output(0), ins[0]); }));
+    return;
+  }
+  add_raw(n.output(0), "batchnorm", Engine::Vector, ins, n);
+  pending().work.vector_flops = numel(x) * flops_per_element("batchnorm");
+  pending().weight_elems = 2 * (x.size() >= 2 ? x[1] : 1);
   mapped(n, push_pending(n));
 }
 

@@ -96,8 +96,13 @@ void Importer::map_conv(const onnx::NodeProto& n) {
   int idx = 0;
   if (plain) {
     idx = via_builder(n, out, [&] {
-      return b_.conv2d(out, in, cout, w[2], w[3], strides[0], strides[1], pads[0], pads[1], group,
-                       bias, act);
+      return b_.conv2d(out, in,
+                       Conv2dOptions(cout, {w[2], w[3]})
+                           .stride({strides[0], strides[1]})
+                           .pad({pads[0], pads[1]})
+                           .groups(group)
+                           .bias(bias)
+                           .activation(act));
     });
   } else {
     add_raw(out, w.size() == 4 ? "conv2d" : "conv", Engine::Tensor, {in}, n);
@@ -146,7 +151,8 @@ int Importer::linear_op(const onnx::NodeProto& n, int in, const Dims& a, std::in
   int idx = 0;
   if (plain) {
     if (bias && !has_bias) bias_elems = nn;  // the fused Add
-    idx = via_builder(n, out, [&] { return b_.linear(out, in, nn, bias, act); });
+    idx = via_builder(
+        n, out, [&] { return b_.linear(out, in, LinearOptions(nn).bias(bias).activation(act)); });
   } else {
     add_raw(out, "linear", Engine::Tensor, {in}, n);
     pending().work.gemm = GemmShape{numel(a) / std::max<std::int64_t>(k, 1), k, nn, 1};
@@ -246,7 +252,8 @@ void Importer::map_pool(const onnx::NodeProto& n) {
   int idx = 0;
   if (plain) {
     idx = via_builder(n, n.output(0), [&] {
-      return b_.pool(n.output(0), kind, in, k[0], k[1], s[0], s[1], p[0], p[1]);
+      return b_.pool(n.output(0), kind, in,
+                     PoolOptions({k[0], k[1]}).stride({s[0], s[1]}).pad({p[0], p[1]}));
     });
   } else {
     add_raw(n.output(0), kind + "pool", Engine::Vector, {in}, n);
