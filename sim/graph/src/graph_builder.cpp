@@ -12,6 +12,20 @@ namespace infsim {
 
 using namespace graph_detail;
 
+namespace {
+
+// An op named `name` of `kind` on `engine` reading `inputs`; the caller adds shape and work.
+Op new_op(const std::string& name, std::string kind, Engine engine, std::vector<int> inputs = {}) {
+  Op op;
+  op.name = name;
+  op.kind = std::move(kind);
+  op.engine = engine;
+  op.inputs = std::move(inputs);
+  return op;
+}
+
+}  // namespace
+
 GraphBuilder::GraphBuilder(std::string name, DType dtype) {
   g_.name = std::move(name);
   g_.dtype = dtype;
@@ -63,10 +77,7 @@ int GraphBuilder::input(const std::string& name, std::vector<std::int64_t> shape
   for (auto d : shape) {
     if (d <= 0) fail(name, "input shape " + shape_str(shape) + " must be positive");
   }
-  Op op;
-  op.name = name;
-  op.kind = "input";
-  op.engine = Engine::None;
+  Op op = new_op(name, "input", Engine::None);
   op.attrs["shape"] = shape;
   op.shape = std::move(shape);
   return push(std::move(op));
@@ -96,11 +107,7 @@ int GraphBuilder::conv2d(const std::string& name, int in, const Conv2dOptions& o
   const std::int64_t ho = window_out(name, "height", x[1], kh, stride_h, pad_h);
   const std::int64_t wo = window_out(name, "width", x[2], kw, stride_w, pad_w);
 
-  Op op;
-  op.name = name;
-  op.kind = "conv2d";
-  op.engine = Engine::Tensor;
-  op.inputs = {in};
+  Op op = new_op(name, "conv2d", Engine::Tensor, {in});
   op.shape = {out_channels, ho, wo};
   op.weight_elems = out_channels * (cin / groups) * kh * kw + (opts.bias() ? out_channels : 0);
   op.work.gemm = GemmShape{ho * wo, (cin / groups) * kh * kw, out_channels / groups, groups};
@@ -122,11 +129,7 @@ int GraphBuilder::linear(const std::string& name, int in, const LinearOptions& o
   const std::int64_t k = x.back();
   const std::int64_t m = product(x, 0, x.size() - 1);
 
-  Op op;
-  op.name = name;
-  op.kind = "linear";
-  op.engine = Engine::Tensor;
-  op.inputs = {in};
+  Op op = new_op(name, "linear", Engine::Tensor, {in});
   op.shape = x;
   op.shape.back() = out_features;
   op.weight_elems = k * out_features + (bias ? out_features : 0);
@@ -158,11 +161,7 @@ int GraphBuilder::matmul(const std::string& name, int a, int b, bool transpose_b
     fail(name, "matmul inner dimensions differ: a " + shape_str(sa) + ", b " + shape_str(sb) +
                    (transpose_b ? " (transposed)" : ""));
   }
-  Op op;
-  op.name = name;
-  op.kind = "matmul";
-  op.engine = Engine::Tensor;
-  op.inputs = {a, b};
+  Op op = new_op(name, "matmul", Engine::Tensor, {a, b});
   op.shape = sa;
   op.shape[r - 1] = n;
   op.work.gemm = GemmShape{m, k, n, product(sa, 0, r - 2)};
@@ -194,11 +193,7 @@ int GraphBuilder::eltwise(const std::string& name, const std::string& kind, int 
                    "axis, each pair of sizes equal or one of them 1), got " + shape_str(sa) +
                    " and " + shape_str(sb));
   }
-  Op op;
-  op.name = name;
-  op.kind = kind;
-  op.engine = Engine::Vector;
-  op.inputs = {a, b};
+  Op op = new_op(name, kind, Engine::Vector, {a, b});
   op.shape = std::move(out);
   op.work.vector_flops = op.out_elems() * f.flops;
   return push(std::move(op));
@@ -212,11 +207,7 @@ int GraphBuilder::scalar(const std::string& name, const std::string& kind, int i
                    nlohmann::json(value).dump());
   }
   if (kind == "div" && value == 0) fail(name, "'div' by the constant 0 divides by zero");
-  Op op;
-  op.name = name;
-  op.kind = kind;
-  op.engine = Engine::Vector;
-  op.inputs = {in};
+  Op op = new_op(name, kind, Engine::Vector, {in});
   op.shape = x;
   op.work.vector_flops = op.out_elems() * f.flops;
   op.attrs = {{"scalar", value}};
@@ -229,11 +220,7 @@ int GraphBuilder::activation(const std::string& name, const std::string& kind, i
     fail(name,
          "unknown activation '" + kind + "' (known: " + names_of(FnClass::Activation, false) + ")");
   }
-  Op op;
-  op.name = name;
-  op.kind = kind;
-  op.engine = Engine::Scalar;
-  op.inputs = {in};
+  Op op = new_op(name, kind, Engine::Scalar, {in});
   op.shape = at(in, name).shape;
   op.work.scalar_flops = op.out_elems() * f->flops;
   return push(std::move(op));
@@ -251,11 +238,7 @@ int GraphBuilder::layernorm(const std::string& name, int in) {
 
 int GraphBuilder::batchnorm(const std::string& name, int in) {
   const std::vector<std::int64_t> x = at(in, name).shape;
-  Op op;
-  op.name = name;
-  op.kind = "batchnorm";
-  op.engine = Engine::Vector;
-  op.inputs = {in};
+  Op op = new_op(name, "batchnorm", Engine::Vector, {in});
   op.shape = x;
   op.weight_elems = 2 * x[0];  // a scale and a shift per channel
   op.work.vector_flops = op.out_elems() * flops_per_element("batchnorm");
@@ -264,11 +247,7 @@ int GraphBuilder::batchnorm(const std::string& name, int in) {
 
 Op GraphBuilder::last_dim_normalization(const std::string& name, const std::string& kind,
                                         int in) const {
-  Op op;
-  op.name = name;
-  op.kind = kind;
-  op.engine = Engine::Vector;
-  op.inputs = {in};
+  Op op = new_op(name, kind, Engine::Vector, {in});
   op.shape = at(in, name).shape;
   op.work.vector_flops = op.out_elems() * flops_per_element(kind);
   return op;
@@ -292,11 +271,7 @@ int GraphBuilder::pool(const std::string& name, const std::string& kind, int in,
   }
   const std::int64_t ho = window_out(name, "height", x[1], kh, stride_h, pad_h);
   const std::int64_t wo = window_out(name, "width", x[2], kw, stride_w, pad_w);
-  Op op;
-  op.name = name;
-  op.kind = kind + "pool";
-  op.engine = Engine::Vector;
-  op.inputs = {in};
+  Op op = new_op(name, kind + "pool", Engine::Vector, {in});
   op.shape = {x[0], ho, wo};
   op.work.vector_flops = op.out_elems() * kh * kw;
   op.attrs = {{"kernel", {kh, kw}}, {"stride", {stride_h, stride_w}}, {"pad", {pad_h, pad_w}}};
@@ -306,11 +281,7 @@ int GraphBuilder::pool(const std::string& name, const std::string& kind, int in,
 int GraphBuilder::global_avg_pool(const std::string& name, int in) {
   const std::vector<std::int64_t> x = at(in, name).shape;
   require_rank(name, "global_avg_pool input", x, 3);
-  Op op;
-  op.name = name;
-  op.kind = "global_avg_pool";
-  op.engine = Engine::Vector;
-  op.inputs = {in};
+  Op op = new_op(name, "global_avg_pool", Engine::Vector, {in});
   op.shape = {x[0]};
   op.work.vector_flops = x[0] * x[1] * x[2];
   return push(std::move(op));
@@ -322,11 +293,7 @@ int GraphBuilder::embedding(const std::string& name, int in, std::int64_t num_em
   require_rank(name, "embedding input (indices)", x, 1);
   require_positive(name, "num_embeddings", num_embeddings);
   require_positive(name, "dim", dim);
-  Op op;
-  op.name = name;
-  op.kind = "embedding";
-  op.engine = Engine::Dma;
-  op.inputs = {in};
+  Op op = new_op(name, "embedding", Engine::Dma, {in});
   op.shape = {x[0], dim};
   op.weight_elems = num_embeddings * dim;
   // The table stays in device DRAM; each request gathers its S rows into the State Buffer.
@@ -363,11 +330,7 @@ int GraphBuilder::reshape(const std::string& name, int in, std::vector<std::int6
     fail(name, "cannot reshape " + shape_str(x) + " (" + std::to_string(total) +
                    " elements) into " + shape_str(shape));
   }
-  Op op;
-  op.name = name;
-  op.kind = "reshape";
-  op.engine = Engine::None;
-  op.inputs = {in};
+  Op op = new_op(name, "reshape", Engine::None, {in});
   op.shape = std::move(out);
   op.attrs = {{"shape", shape}};
   return push(std::move(op));
@@ -384,11 +347,7 @@ int GraphBuilder::transpose(const std::string& name, int in, std::vector<int> pe
     fail(name, "perm " + shape_str(p) + " is not a permutation of the " + std::to_string(x.size()) +
                    " axes of " + shape_str(x));
   }
-  Op op;
-  op.name = name;
-  op.kind = "transpose";
-  op.engine = Engine::Dma;
-  op.inputs = {in};
+  Op op = new_op(name, "transpose", Engine::Dma, {in});
   for (int p : perm) op.shape.push_back(x[p]);
   op.work.moved_bytes = op.out_elems() * dtype_size();
   op.attrs = {{"perm", perm}};
@@ -413,11 +372,7 @@ int GraphBuilder::concat(const std::string& name, std::vector<int> ins, int axis
     }
     out[axis] += s[axis];
   }
-  Op op;
-  op.name = name;
-  op.kind = "concat";
-  op.engine = Engine::Dma;
-  op.inputs = std::move(ins);
+  Op op = new_op(name, "concat", Engine::Dma, std::move(ins));
   op.shape = std::move(out);
   op.work.moved_bytes = op.out_elems() * dtype_size();
   op.attrs = {{"axis", axis}};
@@ -436,11 +391,7 @@ int GraphBuilder::slice(const std::string& name, int in, int axis, std::int64_t 
                    ") must satisfy 0 <= start < end <= " + std::to_string(x[axis]) + " (axis " +
                    std::to_string(axis) + " of " + shape_str(x) + ")");
   }
-  Op op;
-  op.name = name;
-  op.kind = "slice";
-  op.engine = Engine::Dma;
-  op.inputs = {in};
+  Op op = new_op(name, "slice", Engine::Dma, {in});
   op.shape = x;
   op.shape[axis] = end - start;
   op.work.moved_bytes = op.out_elems() * dtype_size();
