@@ -1,10 +1,16 @@
 #pragma once
-// Helpers shared by the test files: stub peers for component tests, small graphs and workloads.
+// Helpers shared by the test files: stub peers for component tests, small graphs and workloads,
+// and what a test does when a dependency it needs is missing.
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include <catch2/catch.hpp>
 #include <systemc>
 
 #include "infsim/cores/neuron_core.hpp"
@@ -28,6 +34,28 @@ inline StageProgram program(Cycles tensor, Cycles vector = 0, Cycles scalar = 0,
   p.makespan = makespan;
   p.sram_read_bytes = sram_read_bytes;
   return p;
+}
+
+/// True when the tests run under continuous integration: the environment variable CI is "true"
+/// (as CI services set it; "1" and "yes" count too, in any case).
+inline bool under_ci() {
+  const char* v = std::getenv("CI");
+  std::string s = v ? v : "";
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s == "true" || s == "1" || s == "yes";
+}
+
+/// A dependency the calling test needs is missing: `what` says what could not be done and
+/// `packages` names the Debian packages that provide it. Under CI (under_ci()) the test fails
+/// with that message; elsewhere a WARN says it and this returns, and the caller skips the rest of
+/// the test (returns without asserting).
+inline void missing_dependency(const std::string& what, const std::string& packages) {
+  const std::string msg = what + "; install Debian's " + packages +
+                          " (scripts/setup.sh and scripts/test.sh install the test packages) "
+                          "and configure the build again";
+  if (under_ci()) FAIL("missing test dependency (CI=true, so this fails): " << msg);
+  WARN("skipped: " << msg);
 }
 
 /// Records what a core sends; accepts only while `open`.
@@ -69,7 +97,7 @@ struct At : sc_core::sc_module {
 inline Graph tiny() {
   GraphBuilder b("tiny");
   const int x = b.input("x", {64});
-  b.linear("fc", x, 64, false);
+  b.linear("fc", x, LinearOptions(64).bias(false));
   return b.build();
 }
 

@@ -22,7 +22,8 @@ Graph small_graph(bool residual) {
   int skip = -1;
   for (int i = 0; i < 8; ++i) {
     if (i == 2) skip = x;
-    x = b.linear("fc" + std::to_string(i), x, widths[i], true, i % 2 ? "relu" : "none");
+    x = b.linear("fc" + std::to_string(i), x,
+                 LinearOptions(widths[i]).activation(i % 2 ? "relu" : "none"));
     if (residual && i == 6) x = b.eltwise("add", "add", x, skip);
   }
   b.softmax("softmax", x);

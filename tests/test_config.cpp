@@ -1,5 +1,6 @@
 // Tests of SystemConfig: presets, JSON layering, --set overrides, every error path, the clock
 // rule and the generated reference (docs/CONFIG.md).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -248,24 +249,25 @@ TEST_CASE("a failing apply leaves the config untouched", "[config]") {
 
 TEST_CASE("clock rule: the period must be a whole number of picoseconds", "[config]") {
   SystemConfig c;
-  REQUIRE_NOTHROW(infsim::apply_override(c, "core.clock_mhz=976.5625"));
+  REQUIRE_NOTHROW(infsim::apply_override(c, "core.clock_mhz=976.5625", "--set"));
   CHECK(c.core_period_ps() == 1024);
-  REQUIRE_NOTHROW(infsim::apply_override(c, "core.clock_mhz=1000"));
+  REQUIRE_NOTHROW(infsim::apply_override(c, "core.clock_mhz=1000", "--set"));
   CHECK(c.core_period_ps() == 1000);
-  REQUIRE_NOTHROW(infsim::apply_override(c, "core.clock_mhz=2801.1204481792717"));
+  REQUIRE_NOTHROW(infsim::apply_override(c, "core.clock_mhz=2801.1204481792717", "--set"));
   CHECK(c.core_period_ps() == 357);
 
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core.clock_mhz=1400"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core.clock_mhz=1400", "--set"),
                       Contains("--set: core.clock_mhz = 1400: the clock period") &&
                           Contains("714.2857143 ps must be a whole number of picoseconds") &&
                           Contains("(714 ps)") && Contains("(715 ps)") &&
                           Contains("1250 MHz (800 ps)") && Contains("1600 MHz (625 ps)"));
   // The suggested clocks do work.
-  const std::string msg = error_of([&c] { infsim::apply_override(c, "core.clock_mhz=1400"); });
+  const std::string msg =
+      error_of([&c] { infsim::apply_override(c, "core.clock_mhz=1400", "--set"); });
   const auto at = msg.find("nearby clocks that work: ");
   REQUIRE(at != std::string::npos);
   const std::string suggestion = msg.substr(at + 25, msg.find(" MHz", at) - at - 25);
-  REQUIRE_NOTHROW(infsim::apply_override(c, "core.clock_mhz=" + suggestion));
+  REQUIRE_NOTHROW(infsim::apply_override(c, "core.clock_mhz=" + suggestion, "--set"));
   CHECK(c.core_period_ps() == 714);
 
   // validate() catches a clock set directly in C++.
@@ -296,47 +298,47 @@ TEST_CASE("validate: cross-field rules", "[config]") {
 
 TEST_CASE("apply_override: --set values, nested paths and enums", "[config]") {
   SystemConfig c;
-  infsim::apply_override(c, "core.sram.capacity_mib=16");
+  infsim::apply_override(c, "core.sram.capacity_mib=16", "--set");
   CHECK(c.sram_bytes() == 16 * infsim::kMiB);
-  infsim::apply_override(c, "chips=4");
+  infsim::apply_override(c, "chips=4", "--set");
   CHECK(c.chips == 4);
-  infsim::apply_override(c, "neuronlink.topology=chain");  // bare string
+  infsim::apply_override(c, "neuronlink.topology=chain", "--set");  // bare string
   CHECK(c.neuronlink.topology == "chain");
-  infsim::apply_override(c, "neuronlink.topology=\"ring\"");  // JSON string
+  infsim::apply_override(c, "neuronlink.topology=\"ring\"", "--set");  // JSON string
   CHECK(c.neuronlink.topology == "ring");
-  infsim::apply_override(c, "core.tensor.weight_load_overlap=false");
+  infsim::apply_override(c, "core.tensor.weight_load_overlap=false", "--set");
   CHECK(!c.core.tensor.weight_load_overlap);
-  infsim::apply_override(c, "name=my what-if");
+  infsim::apply_override(c, "name=my what-if", "--set");
   CHECK(c.name == "my what-if");
-  infsim::apply_override(c, "description=a=b");  // split at the first '='
+  infsim::apply_override(c, "description=a=b", "--set");  // split at the first '='
   CHECK(c.description == "a=b");
-  infsim::apply_override(c, "core.tensor={\"rows\": 64, \"cols\": 32}");  // an object
+  infsim::apply_override(c, "core.tensor={\"rows\": 64, \"cols\": 32}", "--set");  // an object
   CHECK(c.core.tensor.rows == 64);
   CHECK(c.core.tensor.cols == 32);
-  infsim::apply_override(c, " host.lanes = 16");
+  infsim::apply_override(c, " host.lanes = 16", "--set");
   CHECK(c.host.lanes == 16);
   CHECK_NOTHROW(infsim::validate(c));
 }
 
 TEST_CASE("apply_override: errors", "[config]") {
   SystemConfig c;
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core.sram.capacity_mib"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core.sram.capacity_mib", "--set"),
                       Contains("--set") && Contains("expected path=value"));
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "=16"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "=16", "--set"),
                       Contains("--set") && Contains("empty path"));
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core..clock_mhz=1"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core..clock_mhz=1", "--set"),
                       Contains("--set: core..clock_mhz = 1: empty key in path"));
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core.sram.capacity_mb=16"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core.sram.capacity_mb=16", "--set"),
                       Contains("--set: core.sram.capacity_mb = 16: unknown key") &&
                           Contains("did you mean \"core.sram.capacity_mib\"?"));
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "neuronlink.topology=torus"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "neuronlink.topology=torus", "--set"),
                       Contains("--set: neuronlink.topology = \"torus\": must be one of"));
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "chips=many"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "chips=many", "--set"),
                       Contains("--set: chips = \"many\": must be an integer in 1..16"));
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core.sram=16"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "core.sram=16", "--set"),
                       Contains("--set: core.sram = 16: must be a JSON object with keys "
                                "capacity_mib, bytes_per_cycle"));
-  REQUIRE_THROWS_WITH(infsim::apply_override(c, "preset=inf1.6xlarge"),
+  REQUIRE_THROWS_WITH(infsim::apply_override(c, "preset=inf1.6xlarge", "--set"),
                       Contains("--set: preset = \"inf1.6xlarge\": choose a preset with --preset"));
 }
 
@@ -393,9 +395,85 @@ TEST_CASE("docs/CONFIG.md equals config_reference_markdown()", "[config]") {
     std::ofstream(path) << expected;
     WARN("rewrote " << path);
   } else if (text.str() != expected) {
-    FAIL_CHECK(path << " is out of date with the parameter table in sim/src/config.cpp or the "
-                       "presets; regenerate it by running this test with INFSIM_UPDATE_DOCS=1 "
-                       "(it writes infsim::config_reference_markdown() to the file)");
+    FAIL_CHECK(
+        path << " is out of date with the parameter table in sim/config/src/config.cpp or the "
+                "presets; regenerate it by running this test with INFSIM_UPDATE_DOCS=1 "
+                "(it writes infsim::config_reference_markdown() to the file)");
   }
   CHECK(expected.find("| `core.clock_mhz` | number | MHz | `976.5625` |") != std::string::npos);
+}
+
+TEST_CASE("get_param and set_param: every documented path, library wording", "[config]") {
+  SystemConfig c = infsim::preset("inf1.6xlarge");
+  // Every documented path reads back what to_json holds and takes its own value back.
+  const json all = infsim::to_json(c);
+  for (const auto& p : infsim::config_parameters()) {
+    INFO(p.path);
+    std::string pointer = "/" + p.path;
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    const json v = infsim::get_param(c, p.path);
+    CHECK(v == all.at(json::json_pointer(pointer)));
+    REQUIRE_NOTHROW(infsim::set_param(c, p.path, v));
+  }
+  CHECK(infsim::to_json(c) == all);
+
+  CHECK(infsim::get_param(c, "core.sram.capacity_mib") == 12);
+  infsim::set_param(c, "core.sram.capacity_mib", 24);
+  CHECK(c.core.sram_capacity_mib == 24);
+  CHECK(c.sram_bytes() == 24 * infsim::kMiB);
+  infsim::set_param(c, "neuronlink.topology", "ring");
+  CHECK(c.neuronlink.topology == "ring");
+  infsim::set_param(c, "core.tensor", {{"rows", 64}, {"cols", 32}});  // a group takes an object
+  CHECK(infsim::get_param(c, "core.tensor") ==
+        json({{"rows", 64}, {"cols", 32}, {"weight_load_overlap", true}}));
+  CHECK_NOTHROW(infsim::validate(c));
+
+  // The C++ field name is not a path; the error suggests the documented one, in library wording.
+  const SystemConfig before = c;
+  const std::string msg = error_of([&c] { infsim::set_param(c, "core.sram_capacity_mib", 16); });
+  CHECK_THAT(msg, Contains("set_param: core.sram_capacity_mib = 16: unknown key; known keys in "
+                           "core: ") &&
+                      Contains("did you mean \"core.sram.capacity_mib\"?"));
+  CHECK(msg.find("--set") == std::string::npos);
+  CHECK(infsim::to_json(c) == infsim::to_json(before));
+  CHECK_THROWS_WITH(infsim::get_param(c, "core.tensor_rows"),
+                    Contains("get_param: core.tensor_rows: unknown key") &&
+                        Contains("did you mean \"core.tensor.rows\"?"));
+  CHECK_THROWS_WITH(infsim::get_param(c, "dram.ddr4.tcl"),
+                    Contains("did you mean \"dram.ddr4.cl\"?"));
+  CHECK_THROWS_WITH(infsim::set_param(c, "core.sram.capacity_mib", -1),
+                    Contains("set_param: core.sram.capacity_mib = -1: must be >="));
+  CHECK_THROWS_WITH(infsim::set_param(c, "chips.count", 2),
+                    Contains("set_param: chips.count = 2: 'chips' is a parameter"));
+  CHECK_THROWS_WITH(infsim::set_param(c, "core.tensor", {{"rows", 64}, {"colls", 8}}),
+                    Contains("core.tensor.colls = 8: unknown key") &&
+                        Contains("did you mean \"core.tensor.cols\"?"));
+  CHECK(c.core.tensor.cols == 32);  // the failing group left the config as it was
+  CHECK_THROWS_WITH(infsim::set_param(c, "", 1), Contains("empty path"));
+  CHECK_THROWS_WITH(infsim::set_param(c, "preset", "inf1.xlarge"), Contains("not a parameter"));
+  // apply_override speaks for its caller: the library's default origin, or the CLI's --set.
+  CHECK_THROWS_WITH(infsim::apply_override(c, "core.sram_capacity_mib=16"),
+                    Contains("apply_override: core.sram_capacity_mib = 16: unknown key") &&
+                        Contains("did you mean \"core.sram.capacity_mib\"?"));
+  CHECK_THROWS_WITH(infsim::apply_override(c, "core.sram_capacity_mib=16", "--set"),
+                    Contains("--set: core.sram_capacity_mib = 16: unknown key") &&
+                        Contains("did you mean \"core.sram.capacity_mib\"?"));
+  // A file with the C++ name gets the same suggestion.
+  CHECK_THROWS_WITH(
+      infsim::apply_json(c, json::parse(R"({"core": {"sram_capacity_mib": 16}})"), "f.json"),
+      Contains("f.json: core.sram_capacity_mib = 16: unknown key") &&
+          Contains("did you mean \"core.sram.capacity_mib\"?"));
+}
+
+TEST_CASE("a copied preset can be renamed", "[config]") {
+  const SystemConfig base = infsim::preset("inf1.6xlarge");
+  SystemConfig what_if = base.renamed("6xl-24MiB");
+  infsim::set_param(what_if, "core.sram.capacity_mib", 24);
+  CHECK(what_if.name == "6xl-24MiB");
+  CHECK(base.name == "inf1.6xlarge");
+  CHECK(what_if.chips == base.chips);
+  CHECK(infsim::get_param(what_if, "name") == "6xl-24MiB");
+  infsim::set_param(what_if, "name", "again");
+  CHECK(what_if.name == "again");
+  CHECK_THROWS_WITH(infsim::set_param(what_if, "name", ""), Contains("must not be empty"));
 }

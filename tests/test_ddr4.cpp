@@ -432,7 +432,7 @@ TEST_CASE("one request end to end with the DDR4 model", "[ddr4][simulate]") {
   apply_override(cfg, "dram.model=ddr4");
   GraphBuilder b("tiny");
   const int x = b.input("x", {64});
-  b.linear("fc", x, 64, false);
+  b.linear("fc", x, LinearOptions(64).bias(false));
   Workload w;
   w.requests = 1;
   w.warmup = 0;

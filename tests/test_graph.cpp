@@ -2,15 +2,20 @@
 // the errors the builder reports.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "infsim/common/error.hpp"
 #include "infsim/graph.hpp"
 
 using Catch::Matchers::Contains;
+using infsim::Conv2dOptions;
 using infsim::DType;
 using infsim::Engine;
 using infsim::Graph;
 using infsim::GraphBuilder;
 using infsim::GraphError;
+using infsim::LinearOptions;
+using infsim::PoolOptions;
 using Shape = std::vector<std::int64_t>;
 
 TEST_CASE("dtype helpers", "[graph]") {
@@ -48,7 +53,7 @@ TEST_CASE("flops_per_element table", "[graph]") {
 TEST_CASE("conv2d: shape, gemm, weights, fused activation", "[graph]") {
   GraphBuilder b("t");
   const int x = b.input("x", {3, 32, 32});
-  const int c = b.conv2d("c", x, 16, 3, 3, 1, 1, 1, 1, 1, true, "relu");
+  const int c = b.conv2d("c", x, Conv2dOptions(16, 3).pad(1).activation("relu"));
   const Graph g = b.build();
   const auto& op = g.ops[c];
   CHECK(op.kind == "conv2d");
@@ -78,7 +83,7 @@ TEST_CASE("conv2d: shape, gemm, weights, fused activation", "[graph]") {
 TEST_CASE("conv2d: strided grouped conv without bias", "[graph]") {
   GraphBuilder b("t", DType::INT8);
   const int x = b.input("x", {32, 16, 16});
-  const int c = b.conv2d("c", x, 64, 3, 3, 2, 2, 1, 1, 4, false, "none");
+  const int c = b.conv2d("c", x, Conv2dOptions(64, 3).stride(2).pad(1).groups(4).bias(false));
   const auto& op = b.graph().ops[c];
   CHECK(op.shape == Shape{64, 8, 8});  // H = (16 + 2 - 3)/2 + 1 = 8
   CHECK(op.work.gemm.m == 64);         // 8 · 8
@@ -94,9 +99,9 @@ TEST_CASE("conv2d: strided grouped conv without bias", "[graph]") {
 TEST_CASE("conv2d: asymmetric kernel and 1x1 stride-2 projection", "[graph]") {
   GraphBuilder b("t");
   const int x = b.input("x", {8, 10, 20});
-  const int c = b.conv2d("c", x, 4, 1, 5, 1, 2, 0, 2, 1, true, "none");
+  const int c = b.conv2d("c", x, Conv2dOptions(4, {1, 5}).stride({1, 2}).pad({0, 2}));
   CHECK(b.shape(c) == Shape{4, 10, 10});  // H = (10-1)/1+1 = 10; W = (20+4-5)/2+1 = 10
-  const int p = b.conv2d("p", x, 16, 1, 1, 2, 2, 0, 0, 1, true, "none");
+  const int p = b.conv2d("p", x, Conv2dOptions(16, 1).stride(2));
   CHECK(b.shape(p) == Shape{16, 5, 10});        // (10-1)/2+1 = 5, (20-1)/2+1 = 10
   CHECK(b.graph().ops[p].weight_elems == 144);  // 16 · 8 + 16
 }
@@ -106,7 +111,7 @@ TEST_CASE("linear: 1-D and batched", "[graph]") {
   const int v = b.input("v", {2048});
   const int fc = b.linear("fc", v, 1000);
   const int s = b.input("s", {128, 768});
-  const int ff = b.linear("ff", s, 3072, true, "gelu");
+  const int ff = b.linear("ff", s, LinearOptions(3072).activation("gelu"));
   const Graph g = b.build();
   const auto& a = g.ops[fc];
   CHECK(a.shape == Shape{1000});
@@ -148,8 +153,8 @@ TEST_CASE("vector, scalar and data-movement ops", "[graph]") {
   const int y = b.input("y", {4, 6, 6});
   const int add = b.eltwise("add", "add", x, y);
   const int sig = b.activation("sig", "sigmoid", add);
-  const int mp = b.pool("mp", "max", sig, 3, 3, 2, 2, 1, 1);
-  const int ap = b.pool("ap", "avg", x, 2, 2, 2, 2, 0, 0);
+  const int mp = b.pool("mp", "max", sig, PoolOptions(3).stride(2).pad(1));
+  const int ap = b.pool("ap", "avg", x, PoolOptions(2));
   const int gp = b.global_avg_pool("gp", x);
   const int t = b.input("t", {5, 8});
   const int sm = b.softmax("sm", t);
@@ -197,6 +202,91 @@ TEST_CASE("vector, scalar and data-movement ops", "[graph]") {
   CHECK(g.param_count() == 1616);  // 1600 + 16
 }
 
+TEST_CASE("options: defaults and chained setters", "[graph]") {
+  const Conv2dOptions c(64, 7);
+  CHECK(c.out_channels() == 64);
+  CHECK(c.kernel().h == 7);
+  CHECK(c.kernel().w == 7);
+  CHECK(c.stride().h == 1);
+  CHECK(c.pad().w == 0);
+  CHECK(c.groups() == 1);
+  CHECK(c.bias());
+  CHECK(c.activation() == "none");
+  const Conv2dOptions d =
+      Conv2dOptions(8, {1, 5}).stride({2, 1}).pad(2).groups(4).bias(false).activation("relu");
+  CHECK(d.kernel().h == 1);
+  CHECK(d.kernel().w == 5);
+  CHECK(d.stride().h == 2);
+  CHECK(d.stride().w == 1);
+  CHECK(d.pad().h == 2);
+  CHECK(d.pad().w == 2);
+  CHECK(d.groups() == 4);
+  CHECK_FALSE(d.bias());
+  CHECK(d.activation() == "relu");
+  const LinearOptions l = 1000;  // a bare feature count converts
+  CHECK(l.out_features() == 1000);
+  CHECK(l.bias());
+  CHECK(LinearOptions(10).bias(false).activation("gelu").activation() == "gelu");
+  const PoolOptions p(3);  // stride defaults to the kernel
+  CHECK(p.stride().h == 3);
+  CHECK(PoolOptions(3).stride(2).stride().w == 2);
+}
+
+TEST_CASE("scalar and broadcast arithmetic: the attention scale and masks", "[graph]") {
+  GraphBuilder b("t");
+  const int s = b.input("scores", {12, 128, 128});
+  const int mask = b.input("mask", {1, 128});
+  const int scaled = b.scale("scaled", s, 0.125);  // 1/sqrt(64)
+  const int masked = b.eltwise("masked", "add", scaled, mask);
+  const int shifted = b.scalar("shifted", "sub", masked, 1.0);
+  const int img = b.input("img", {16, 8, 8});
+  const int chan = b.input("chan", {16, 1, 1});
+  const int gated = b.eltwise("gated", "mul", img, chan);
+  const int halved = b.scalar("halved", "div", gated, 2);
+  const Graph g = b.build();
+  const auto& sc = g.ops[scaled];
+  CHECK(sc.kind == "mul");
+  CHECK(sc.engine == Engine::Vector);
+  CHECK(sc.inputs == std::vector<int>{s});
+  CHECK(sc.shape == Shape{12, 128, 128});
+  CHECK(sc.work.vector_flops == 196608);  // 12 · 128 · 128 · 1
+  CHECK(sc.weight_elems == 0);
+  CHECK(sc.attrs.at("scalar") == 0.125);
+  CHECK(g.ops[masked].shape == Shape{12, 128, 128});  // [1, 128] broadcast over heads and rows
+  CHECK(g.ops[masked].work.vector_flops == 196608);
+  CHECK(g.ops[masked].work.moved_bytes == 0);
+  CHECK(g.ops[shifted].kind == "sub");
+  CHECK(g.ops[gated].shape == Shape{16, 8, 8});
+  CHECK(g.ops[gated].work.vector_flops == 1024);
+  CHECK(g.ops[halved].attrs.at("scalar") == 2.0);
+  // Broadcasting also grows the rank: [4] with [3, 1] is [3, 4].
+  std::vector<std::int64_t> out;
+  CHECK(infsim::broadcast_shapes({4}, {3, 1}, &out));
+  CHECK(out == Shape{3, 4});
+  CHECK_FALSE(infsim::broadcast_shapes({4}, {3}, &out));
+  GraphBuilder e("e");
+  const int v = e.input("v", {4, 5});
+  const int w = e.input("w", {3, 5});
+  CHECK_THROWS_WITH(e.eltwise("x", "mul", v, w),
+                    Contains("op 'x': 'mul' needs equal shapes or shapes that broadcast") &&
+                        Contains("got [4, 5] and [3, 5]"));
+  CHECK_THROWS_WITH(e.scalar("x", "div", v, 0), Contains("'div' by the constant 0"));
+  CHECK_THROWS_WITH(e.scalar("x", "mul", v, std::nan("")), Contains("must be a finite number"));
+  CHECK_THROWS_WITH(e.scalar("x", "pow", v, 2), Contains("unknown elementwise op 'pow'"));
+}
+
+TEST_CASE("batchnorm: a per-channel scale and shift", "[graph]") {
+  GraphBuilder b("t");
+  const int x = b.input("x", {16, 8, 8});
+  const int bn = b.batchnorm("bn", x);
+  const Graph g = b.build();
+  CHECK(g.ops[bn].engine == Engine::Vector);
+  CHECK(g.ops[bn].shape == Shape{16, 8, 8});
+  CHECK(g.ops[bn].weight_elems == 32);         // 16 scales and 16 shifts
+  CHECK(g.ops[bn].work.vector_flops == 2048);  // 1024 elements · 2
+  CHECK(infsim::flops_per_element("batchnorm") == 2);
+}
+
 TEST_CASE("builder errors name the op and the rule", "[graph]") {
   GraphBuilder b("t");
   const int x = b.input("x", {3, 8, 8});
@@ -204,27 +294,28 @@ TEST_CASE("builder errors name the op and the rule", "[graph]") {
   CHECK_THROWS_WITH(b.input("x", {1}), Contains("op 'x': duplicate op name"));
   CHECK_THROWS_WITH(b.input("bad", {3, 0}), Contains("op 'bad'") && Contains("positive"));
   CHECK_THROWS_WITH(b.input("e", {}), Contains("must not be empty"));
-  CHECK_THROWS_WITH(b.conv2d("c", x, 0, 3, 3, 1, 1, 0, 0),
+  CHECK_THROWS_WITH(b.conv2d("c", x, Conv2dOptions(0, 3)),
                     Contains("op 'c': out_channels must be positive"));
-  CHECK_THROWS_WITH(b.conv2d("c", x, 8, 3, 3, 0, 1, 0, 0), Contains("stride height"));
-  CHECK_THROWS_WITH(b.conv2d("c", x, 8, 3, 3, 1, 1, -1, 0), Contains("pad height"));
-  CHECK_THROWS_WITH(b.conv2d("c", x, 8, 3, 3, 1, 1, 0, 0, 2),
+  CHECK_THROWS_WITH(b.conv2d("c", x, Conv2dOptions(8, 3).stride({0, 1})),
+                    Contains("stride height"));
+  CHECK_THROWS_WITH(b.conv2d("c", x, Conv2dOptions(8, 3).pad({-1, 0})), Contains("pad height"));
+  CHECK_THROWS_WITH(b.conv2d("c", x, Conv2dOptions(8, 3).groups(2)),
                     Contains("in_channels 3 not divisible by groups 2"));
-  CHECK_THROWS_WITH(b.conv2d("c", v, 8, 3, 3, 1, 1, 0, 0), Contains("must have rank 3"));
-  CHECK_THROWS_WITH(b.conv2d("c", x, 8, 11, 3, 1, 1, 1, 0),
+  CHECK_THROWS_WITH(b.conv2d("c", v, Conv2dOptions(8, 3)), Contains("must have rank 3"));
+  CHECK_THROWS_WITH(b.conv2d("c", x, Conv2dOptions(8, {11, 3}).pad({1, 0})),
                     Contains("kernel height 11 is larger than the padded input 10"));
-  CHECK_THROWS_WITH(b.conv2d("c", x, 8, 3, 3, 1, 1, 0, 0, 1, true, "swish"),
+  CHECK_THROWS_WITH(b.conv2d("c", x, Conv2dOptions(8, 3).activation("swish")),
                     Contains("unknown activation 'swish'"));
-  CHECK_THROWS_WITH(b.conv2d("c", 7, 8, 3, 3, 1, 1, 0, 0), Contains("input index 7 out of range"));
-  CHECK_THROWS_WITH(b.conv2d("c", -1, 8, 3, 3, 1, 1, 0, 0), Contains("out of range"));
+  CHECK_THROWS_WITH(b.conv2d("c", 7, Conv2dOptions(8, 3)), Contains("input index 7 out of range"));
+  CHECK_THROWS_WITH(b.conv2d("c", -1, Conv2dOptions(8, 3)), Contains("out of range"));
   CHECK_THROWS_WITH(b.linear("l", v, -4), Contains("out_features must be positive"));
   CHECK_THROWS_WITH(b.matmul("m", v, v), Contains("inner dimensions differ"));
   CHECK_THROWS_WITH(b.matmul("m", v, x), Contains("same rank"));
   CHECK_THROWS_WITH(b.eltwise("e", "pow", v, v), Contains("unknown elementwise op 'pow'"));
   CHECK_THROWS_WITH(b.eltwise("e", "add", v, x), Contains("needs equal shapes"));
   CHECK_THROWS_WITH(b.activation("a", "add", v), Contains("unknown activation 'add'"));
-  CHECK_THROWS_WITH(b.pool("p", "min", x, 2, 2, 2, 2, 0, 0), Contains("unknown pool kind"));
-  CHECK_THROWS_WITH(b.pool("p", "max", x, 2, 2, 2, 2, 2, 0), Contains("at most half"));
+  CHECK_THROWS_WITH(b.pool("p", "min", x, PoolOptions(2)), Contains("unknown pool kind"));
+  CHECK_THROWS_WITH(b.pool("p", "max", x, PoolOptions(2).pad({2, 0})), Contains("at most half"));
   CHECK_THROWS_WITH(b.global_avg_pool("g", v), Contains("must have rank 3"));
   CHECK_THROWS_WITH(b.embedding("em", x, 10, 4), Contains("must have rank 1"));
   CHECK_THROWS_WITH(b.reshape("r", v, {3, -1}), Contains("cannot reshape [4, 5]"));

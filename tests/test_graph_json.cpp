@@ -108,6 +108,42 @@ TEST_CASE("JSON defaults and the shorthand for pairs", "[graph_json]") {
   CHECK(infsim::graph_from_json(p).ops[2].shape == Shape{4, 3, 3});  // (6 - 2)/2 + 1
 }
 
+TEST_CASE("JSON scalar and broadcast arithmetic, batchnorm: load and round trip", "[graph_json]") {
+  const json j = json::parse(R"({"name": "attn", "ops": [
+    {"name": "scores", "op": "input", "shape": [4, 16, 16]},
+    {"name": "mask", "op": "input", "shape": [1, 16]},
+    {"name": "scaled", "op": "mul", "inputs": ["scores"], "scalar": 0.25},
+    {"name": "masked", "op": "add", "inputs": ["scaled", "mask"]},
+    {"name": "bn", "op": "batchnorm", "inputs": ["masked"]}]})");
+  const Graph g = infsim::graph_from_json(j, "attn.json");
+  CHECK(g.ops[2].kind == "mul");
+  CHECK(g.ops[2].attrs.at("scalar") == 0.25);
+  CHECK(g.ops[2].work.vector_flops == 1024);
+  CHECK(g.ops[3].shape == Shape{4, 16, 16});
+  CHECK(g.ops[4].weight_elems == 8);
+  require_same_ops(g, infsim::graph_from_json(infsim::graph_to_json(g), "round trip"));
+
+  json bad = j;
+  bad["ops"][2]["inputs"] = {"scores", "mask"};
+  CHECK_THROWS_WITH(infsim::graph_from_json(bad, "attn.json"),
+                    Contains("attn.json: ops[2] ('scaled'): field 'inputs': a 'mul' op takes 2 "
+                             "inputs, or 1 with \"scalar\", got 2"));
+  bad = j;
+  bad["ops"][2]["scalar"] = "0.25";
+  CHECK_THROWS_WITH(infsim::graph_from_json(bad, "attn.json"),
+                    Contains("field 'scalar': must be a number, got string"));
+  bad = j;
+  bad["ops"][3]["inputs"] = {"scaled"};
+  CHECK_THROWS_WITH(infsim::graph_from_json(bad, "attn.json"),
+                    Contains("a 'add' op takes 2 inputs, or 1 with \"scalar\", got 1"));
+  bad = j;
+  bad["ops"][1]["shape"] = {3, 16};
+  CHECK_THROWS_WITH(infsim::graph_from_json(bad, "attn.json"),
+                    Contains("attn.json: ops[3] ('masked'): 'add' needs equal shapes or shapes "
+                             "that broadcast") &&
+                        Contains("got [4, 16, 16] and [3, 16]"));
+}
+
 TEST_CASE("the example tiny_cnn.json loads", "[graph_json]") {
   const Graph g =
       infsim::load_graph_file(std::string(INFSIM_SOURCE_DIR) + "/examples/models/tiny_cnn.json");

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,12 +21,16 @@
 #include "infsim/graph_json.hpp"
 #include "infsim/onnx_import.hpp"
 #include "infsim/zoo.hpp"
+#include "support.hpp"
 
 #ifndef INFSIM_ONNX_MODELS
 #define INFSIM_ONNX_MODELS ""
 #endif
 #ifndef INFSIM_ONNX_PYTHON
 #define INFSIM_ONNX_PYTHON ""
+#endif
+#ifndef INFSIM_ONNX_MISSING
+#define INFSIM_ONNX_MISSING "python3-onnx, python3-numpy"
 #endif
 #ifndef INFSIM_ONNX_TESTDATA
 #define INFSIM_ONNX_TESTDATA ""
@@ -48,13 +53,13 @@ using infsim::OnnxImportOptions;
 namespace {
 
 /// Path of a generated test model, or "" when python3-onnx was not found at configure time
-/// (the caller then skips, saying why).
+/// (missing_dependency: the caller then skips, or the test fails under CI=true).
 std::string model(const std::string& name) {
   if (std::string(INFSIM_ONNX_PYTHON).empty()) {
-    WARN(
-        "skipped: no python3 with the onnx module (Debian's python3-onnx) was found when the "
-        "build was configured, so the ONNX test models were not written; scripts/setup.sh "
-        "installs it");
+    infsim::test::missing_dependency(
+        "no python3 could import onnx and numpy when the build was configured, so the ONNX "
+        "test models were not written",
+        INFSIM_ONNX_MISSING);
     return "";
   }
   const std::string p = std::string(INFSIM_ONNX_MODELS) + "/" + name;
@@ -62,10 +67,14 @@ std::string model(const std::string& name) {
   return p;
 }
 
-/// A model directory of libonnx-testdata (data/node/<name>), or "" when the package is absent.
+/// A model directory of libonnx-testdata (data/node/<name>), or "" when the package is absent
+/// (missing_dependency: the caller then skips, or the test fails under CI=true).
 std::string testdata(const std::string& name) {
   if (std::string(INFSIM_ONNX_TESTDATA).empty()) {
-    WARN("skipped: Debian's libonnx-testdata is not installed (scripts/setup.sh installs it)");
+    infsim::test::missing_dependency(
+        "the ONNX backend test data (/usr/share/libonnx-testdata) was not found when the build "
+        "was configured",
+        "libonnx-testdata");
     return "";
   }
   return std::string(INFSIM_ONNX_TESTDATA) + "/node/" + name;
@@ -234,6 +243,14 @@ TEST_CASE("onnx: a small encoder in decomposed form (opset 11, Constant nodes) m
   CHECK(imp.report.constant_nodes >= 10);                // LayerNorm gamma/beta and scalars
   CHECK(count_kind(imp.graph, "reduce_mean") == 2 * 5);  // two per decomposed LayerNorm
   CHECK(count_kind(imp.graph, "erf") == 2);
+  // Arithmetic with a constant scalar is the builder's scalar op: the attention scale (a Div by
+  // sqrt(d) = sqrt(32)) and LayerNorm's + eps.
+  const auto& scale = op_named(imp.graph, "layer0.scaled_40");
+  CHECK(scale.kind == "div");
+  CHECK(scale.inputs.size() == 1);
+  CHECK(scale.attrs.at("scalar").get<double>() == Approx(std::sqrt(32.0)).epsilon(1e-6));
+  CHECK(scale.work.vector_flops == 4 * 32 * 32);
+  CHECK(op_named(imp.graph, "add_18").attrs.contains("scalar"));
 }
 
 TEST_CASE("onnx: grouped and depthwise convolutions and data movement", "[onnx]") {

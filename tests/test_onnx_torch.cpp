@@ -22,6 +22,7 @@
 #include "infsim/common/error.hpp"
 #include "infsim/onnx_import.hpp"
 #include "infsim/zoo.hpp"
+#include "support.hpp"
 
 #ifndef INFSIM_TORCH_MODELS
 #define INFSIM_TORCH_MODELS ""
@@ -54,14 +55,13 @@ std::string slurp(const std::string& p) {
 
 /// The sidecar of one exported model (models.json, "models" → key), or null when the exports
 /// were not made (no python3 with torch, torchvision and onnx at configure time): the caller
-/// then skips, and the WARN names the missing Debian packages.
+/// then skips, or under CI=true the test fails (missing_dependency names the packages).
 json exported(const std::string& key) {
   if (std::string(INFSIM_TORCH_PYTHON).empty()) {
-    WARN(
-        "skipped: no python3 could import torch, torchvision and onnx when the build was "
-        "configured (missing: " INFSIM_TORCH_MISSING
-        "), so the PyTorch-exported ONNX models were not written; scripts/test.sh installs "
-        "these test-only packages");
+    infsim::test::missing_dependency(
+        "no python3 could import torch, torchvision and onnx when the build was configured, so "
+        "the PyTorch-exported ONNX models were not written",
+        INFSIM_TORCH_MISSING);
     return nullptr;
   }
   const std::string sidecar = std::string(INFSIM_TORCH_MODELS) + "/models.json";

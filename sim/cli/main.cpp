@@ -178,7 +178,7 @@ void add_common(CLI::App* app, Common& c, bool with_model) {
 infsim::SystemConfig make_config(const Common& c) {
   infsim::SystemConfig cfg = infsim::preset(c.preset);
   if (!c.config_file.empty()) infsim::apply_file(cfg, c.config_file);
-  for (const auto& s : c.sets) infsim::apply_override(cfg, s);
+  for (const auto& s : c.sets) infsim::apply_override(cfg, s, "--set");
   infsim::validate(cfg);
   return cfg;
 }

@@ -110,7 +110,7 @@ class SpecReader {
     if (is_config_path(key)) {
       infsim::SystemConfig cfg = infsim::default_config();
       try {
-        infsim::apply_override(cfg, key + "=" + scalar_text(value));
+        infsim::apply_override(cfg, key + "=" + scalar_text(value), "--set");
       } catch (const std::exception& e) {
         std::string msg = e.what();
         if (msg.compare(0, 7, "--set: ") == 0) msg.erase(0, 7);  // the spec says where it is

@@ -49,6 +49,12 @@ class OpReader {
   }
   std::string str(const char* f, const std::string& dflt) const { return has(f) ? str(f) : dflt; }
 
+  double number(const char* f) const {
+    const json& v = required(f);
+    if (!v.is_number()) fail_field(f, "must be a number, got " + type_name(v));
+    return v.get<double>();
+  }
+
   bool boolean(const char* f, bool dflt) const {
     if (!has(f)) return dflt;
     const json& v = j_.at(f);
@@ -124,11 +130,13 @@ class OpReader {
 const std::set<std::string> kCommonKeys = {"name", "op", "inputs", "comment"};
 
 // Attribute keys of each op type (besides kCommonKeys) and the number of inputs it takes
-// (-1: one or more).
+// (-1: one or more; kBinaryInputs: two, or one with a "scalar").
 struct OpSpec {
   std::set<std::string> keys;
   int inputs;
 };
+
+constexpr int kBinaryInputs = -2;
 
 bool op_spec(const std::string& kind, OpSpec* spec) {
   static const std::pair<const char*, OpSpec> table[] = {
@@ -136,12 +144,13 @@ bool op_spec(const std::string& kind, OpSpec* spec) {
       {"conv2d", {{"out_channels", "kernel", "stride", "pad", "groups", "bias", "activation"}, 1}},
       {"linear", {{"out_features", "bias", "activation"}, 1}},
       {"matmul", {{"transpose_b"}, 2}},
-      {"add", {{}, 2}},
-      {"sub", {{}, 2}},
-      {"mul", {{}, 2}},
-      {"div", {{}, 2}},
+      {"add", {{"scalar"}, kBinaryInputs}},
+      {"sub", {{"scalar"}, kBinaryInputs}},
+      {"mul", {{"scalar"}, kBinaryInputs}},
+      {"div", {{"scalar"}, kBinaryInputs}},
       {"softmax", {{}, 1}},
       {"layernorm", {{}, 1}},
+      {"batchnorm", {{}, 1}},
       {"maxpool", {{"kernel", "stride", "pad"}, 1}},
       {"avgpool", {{"kernel", "stride", "pad"}, 1}},
       {"global_avg_pool", {{}, 1}},
@@ -166,28 +175,16 @@ bool op_spec(const std::string& kind, OpSpec* spec) {
 
 std::string known_ops() {
   std::string r =
-      "input, conv2d, linear, matmul, add, sub, mul, div, softmax, layernorm, maxpool, avgpool, "
-      "global_avg_pool, embedding, reshape, transpose, concat, slice";
+      "input, conv2d, linear, matmul, add, sub, mul, div, softmax, layernorm, batchnorm, maxpool, "
+      "avgpool, global_avg_pool, embedding, reshape, transpose, concat, slice";
   for (const auto& a : activation_kinds()) r += ", " + a;
   return r;
 }
 
-void add_op(GraphBuilder& b, const json& j, const std::string& prefix) {
-  OpReader r(j, prefix);
-  const std::string name = r.str("name");
-  if (name.empty()) r.fail_field("name", "must not be empty");
-  const std::string kind = r.str("op");
-  OpSpec spec;
-  if (!op_spec(kind, &spec)) {
-    r.fail_field("op", "unknown op type '" + kind + "' (known: " + known_ops() + ")");
-  }
-  std::set<std::string> allowed = kCommonKeys;
-  allowed.insert(spec.keys.begin(), spec.keys.end());
-  r.check_keys(allowed);
-  if (r.has("comment")) r.str("comment");
-  if (b.graph().find(name) >= 0) r.fail_field("name", "duplicate op name '" + name + "'");
-
-  // Inputs: names of ops defined earlier in the list (which also rules out cycles).
+// The op's inputs: names of ops defined earlier in the list (which also rules out cycles), as
+// many as its type takes.
+std::vector<int> read_inputs(const GraphBuilder& b, const OpReader& r, const json& j,
+                             const std::string& kind, const OpSpec& spec) {
   std::vector<int> ins;
   if (spec.inputs == 0) {
     if (r.has("inputs") && !(j.at("inputs").is_array() && j.at("inputs").empty())) {
@@ -208,6 +205,10 @@ void add_op(GraphBuilder& b, const json& j, const std::string& prefix) {
       }
       ins.push_back(idx);
     }
+    if (spec.inputs == kBinaryInputs && static_cast<int>(ins.size()) != (r.has("scalar") ? 1 : 2)) {
+      r.fail_field("inputs", "a '" + kind + "' op takes 2 inputs, or 1 with \"scalar\", got " +
+                                 std::to_string(ins.size()));
+    }
     if (spec.inputs > 0 && static_cast<int>(ins.size()) != spec.inputs) {
       r.fail_field("inputs", "a '" + kind + "' op takes " + std::to_string(spec.inputs) + " input" +
                                  (spec.inputs == 1 ? "" : "s") + ", got " +
@@ -218,51 +219,89 @@ void add_op(GraphBuilder& b, const json& j, const std::string& prefix) {
     }
   }
 
-  try {
-    if (kind == "input") {
-      b.input(name, r.int_array("shape", 1));
-    } else if (kind == "conv2d") {
-      const auto out = r.integer("out_channels", 1);
-      const auto k = r.pair("kernel", 1);
-      const auto s = r.pair("stride", 1, {1, 1});
-      const auto p = r.pair("pad", 0, {0, 0});
-      const auto g = r.integer("groups", 1, 1);
-      b.conv2d(name, ins[0], out, k.first, k.second, s.first, s.second, p.first, p.second, g,
-               r.boolean("bias", true), r.str("activation", "none"));
-    } else if (kind == "linear") {
-      b.linear(name, ins[0], r.integer("out_features", 1), r.boolean("bias", true),
-               r.str("activation", "none"));
-    } else if (kind == "matmul") {
-      b.matmul(name, ins[0], ins[1], r.boolean("transpose_b", false));
-    } else if (kind == "add" || kind == "sub" || kind == "mul" || kind == "div") {
-      b.eltwise(name, kind, ins[0], ins[1]);
-    } else if (kind == "softmax") {
-      b.softmax(name, ins[0]);
-    } else if (kind == "layernorm") {
-      b.layernorm(name, ins[0]);
-    } else if (kind == "maxpool" || kind == "avgpool") {
-      const auto k = r.pair("kernel", 1);
-      const auto s = r.pair("stride", 1, k);
-      const auto p = r.pair("pad", 0, {0, 0});
-      b.pool(name, kind.substr(0, 3), ins[0], k.first, k.second, s.first, s.second, p.first,
-             p.second);
-    } else if (kind == "global_avg_pool") {
-      b.global_avg_pool(name, ins[0]);
-    } else if (kind == "embedding") {
-      b.embedding(name, ins[0], r.integer("num_embeddings", 1), r.integer("dim", 1));
-    } else if (kind == "reshape") {
-      b.reshape(name, ins[0], r.int_array("shape", -1));
-    } else if (kind == "transpose") {
-      const auto perm = r.int_array("perm", 0);
-      b.transpose(name, ins[0], std::vector<int>(perm.begin(), perm.end()));
-    } else if (kind == "concat") {
-      b.concat(name, ins, static_cast<int>(r.integer("axis", 0)));
-    } else if (kind == "slice") {
-      b.slice(name, ins[0], static_cast<int>(r.integer("axis", 0)), r.integer("start", 0),
-              r.integer("end", 1));
+  return ins;
+}
+
+// Calls the builder method of the op's type with its attributes.
+void build_op(GraphBuilder& b, const OpReader& r, const std::string& kind, const std::string& name,
+              const std::vector<int>& ins) {
+  if (kind == "input") {
+    b.input(name, r.int_array("shape", 1));
+  } else if (kind == "conv2d") {
+    const auto out = r.integer("out_channels", 1);
+    const auto k = r.pair("kernel", 1);
+    const auto s = r.pair("stride", 1, {1, 1});
+    const auto p = r.pair("pad", 0, {0, 0});
+    const auto g = r.integer("groups", 1, 1);
+    b.conv2d(name, ins[0],
+             Conv2dOptions(out, {k.first, k.second})
+                 .stride({s.first, s.second})
+                 .pad({p.first, p.second})
+                 .groups(g)
+                 .bias(r.boolean("bias", true))
+                 .activation(r.str("activation", "none")));
+  } else if (kind == "linear") {
+    b.linear(name, ins[0],
+             LinearOptions(r.integer("out_features", 1))
+                 .bias(r.boolean("bias", true))
+                 .activation(r.str("activation", "none")));
+  } else if (kind == "matmul") {
+    b.matmul(name, ins[0], ins[1], r.boolean("transpose_b", false));
+  } else if (kind == "add" || kind == "sub" || kind == "mul" || kind == "div") {
+    if (r.has("scalar")) {
+      b.scalar(name, kind, ins[0], r.number("scalar"));
     } else {
-      b.activation(name, kind, ins[0]);
+      b.eltwise(name, kind, ins[0], ins[1]);
     }
+  } else if (kind == "softmax") {
+    b.softmax(name, ins[0]);
+  } else if (kind == "layernorm") {
+    b.layernorm(name, ins[0]);
+  } else if (kind == "batchnorm") {
+    b.batchnorm(name, ins[0]);
+  } else if (kind == "maxpool" || kind == "avgpool") {
+    const auto k = r.pair("kernel", 1);
+    const auto s = r.pair("stride", 1, k);
+    const auto p = r.pair("pad", 0, {0, 0});
+    b.pool(name, kind.substr(0, 3), ins[0],
+           PoolOptions({k.first, k.second}).stride({s.first, s.second}).pad({p.first, p.second}));
+  } else if (kind == "global_avg_pool") {
+    b.global_avg_pool(name, ins[0]);
+  } else if (kind == "embedding") {
+    b.embedding(name, ins[0], r.integer("num_embeddings", 1), r.integer("dim", 1));
+  } else if (kind == "reshape") {
+    b.reshape(name, ins[0], r.int_array("shape", -1));
+  } else if (kind == "transpose") {
+    const auto perm = r.int_array("perm", 0);
+    b.transpose(name, ins[0], std::vector<int>(perm.begin(), perm.end()));
+  } else if (kind == "concat") {
+    b.concat(name, ins, static_cast<int>(r.integer("axis", 0)));
+  } else if (kind == "slice") {
+    b.slice(name, ins[0], static_cast<int>(r.integer("axis", 0)), r.integer("start", 0),
+            r.integer("end", 1));
+  } else {
+    b.activation(name, kind, ins[0]);
+  }
+}
+
+void add_op(GraphBuilder& b, const json& j, const std::string& prefix) {
+  OpReader r(j, prefix);
+  const std::string name = r.str("name");
+  if (name.empty()) r.fail_field("name", "must not be empty");
+  const std::string kind = r.str("op");
+  OpSpec spec;
+  if (!op_spec(kind, &spec)) {
+    r.fail_field("op", "unknown op type '" + kind + "' (known: " + known_ops() + ")");
+  }
+  std::set<std::string> allowed = kCommonKeys;
+  allowed.insert(spec.keys.begin(), spec.keys.end());
+  r.check_keys(allowed);
+  if (r.has("comment")) r.str("comment");
+  if (b.graph().find(name) >= 0) r.fail_field("name", "duplicate op name '" + name + "'");
+
+  const std::vector<int> ins = read_inputs(b, r, j, kind, spec);
+  try {
+    build_op(b, r, kind, name, ins);
   } catch (const GraphError& e) {
     // The builder says "op '<name>': <rule>"; keep the rule, report it at the op's position.
     std::string msg = e.what();

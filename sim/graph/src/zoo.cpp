@@ -16,12 +16,12 @@ namespace {
 int bottleneck(GraphBuilder& b, const std::string& p, int x, std::int64_t width, int stride,
                bool downsample) {
   const std::int64_t out = width * 4;
-  int y = b.conv2d(p + ".conv1", x, width, 1, 1, 1, 1, 0, 0, 1, true, "relu");
-  y = b.conv2d(p + ".conv2", y, width, 3, 3, stride, stride, 1, 1, 1, true, "relu");
-  y = b.conv2d(p + ".conv3", y, out, 1, 1, 1, 1, 0, 0, 1, true, "none");
+  int y = b.conv2d(p + ".conv1", x, Conv2dOptions(width, 1).activation("relu"));
+  y = b.conv2d(p + ".conv2", y, Conv2dOptions(width, 3).stride(stride).pad(1).activation("relu"));
+  y = b.conv2d(p + ".conv3", y, Conv2dOptions(out, 1));
   int shortcut = x;
   if (downsample) {
-    shortcut = b.conv2d(p + ".downsample", x, out, 1, 1, stride, stride, 0, 0, 1, true, "none");
+    shortcut = b.conv2d(p + ".downsample", x, Conv2dOptions(out, 1).stride(stride));
   }
   y = b.eltwise(p + ".add", "add", y, shortcut);
   return b.activation(p + ".relu", "relu", y);
@@ -51,8 +51,8 @@ Graph build_model(const std::string& name, const ModelOptions& opts) {
 Graph resnet50(const ModelOptions& opts) {
   GraphBuilder b("resnet50", opts.dtype);
   int x = b.input("input", {3, 224, 224});
-  x = b.conv2d("conv1", x, 64, 7, 7, 2, 2, 3, 3, 1, true, "relu");
-  x = b.pool("maxpool", "max", x, 3, 3, 2, 2, 1, 1);
+  x = b.conv2d("conv1", x, Conv2dOptions(64, 7).stride(2).pad(3).activation("relu"));
+  x = b.pool("maxpool", "max", x, PoolOptions(3).stride(2).pad(1));
   const int blocks[4] = {3, 4, 6, 3};
   const std::int64_t widths[4] = {64, 128, 256, 512};
   for (int s = 0; s < 4; ++s) {
@@ -63,7 +63,7 @@ Graph resnet50(const ModelOptions& opts) {
     }
   }
   x = b.global_avg_pool("avgpool", x);
-  b.linear("fc", x, 1000, true, "none");
+  b.linear("fc", x, 1000);
   return b.build();
 }
 
@@ -115,14 +115,14 @@ Graph bert(const std::string& name, int layers, int hidden, int heads, int ffn,
     a = b.eltwise(p + "attention.residual", "add", a, x);
     x = b.layernorm(p + "attention.layernorm", a);
     // Feed-forward.
-    int f = b.linear(p + "ffn.intermediate", x, ffn, true, "gelu");
+    int f = b.linear(p + "ffn.intermediate", x, LinearOptions(ffn).activation("gelu"));
     f = b.linear(p + "ffn.output", f, h);
     f = b.eltwise(p + "ffn.residual", "add", f, x);
     x = b.layernorm(p + "ffn.layernorm", f);
   }
   // Pooler: the [CLS] token's hidden state through a dense layer with tanh.
   const int cls = b.slice("pooler.cls", x, 0, 0, 1);  // [1, H]
-  b.linear("pooler.dense", cls, h, true, "tanh");
+  b.linear("pooler.dense", cls, LinearOptions(h).activation("tanh"));
   return b.build();
 }
 
@@ -145,17 +145,18 @@ Graph vgg16(const ModelOptions& opts) {
   for (std::int64_t c : cfg) {
     const std::string p = "block" + std::to_string(block) + ".";
     if (c == 0) {
-      x = b.pool(p + "pool", "max", x, 2, 2, 2, 2, 0, 0);
+      x = b.pool(p + "pool", "max", x, PoolOptions(2));
       ++block;
       conv = 1;
     } else {
-      x = b.conv2d(p + "conv" + std::to_string(conv++), x, c, 3, 3, 1, 1, 1, 1, 1, true, "relu");
+      x = b.conv2d(p + "conv" + std::to_string(conv++), x,
+                   Conv2dOptions(c, 3).pad(1).activation("relu"));
     }
   }
   x = b.reshape("flatten", x, {-1});  // [512, 7, 7] -> [25088]
-  x = b.linear("fc6", x, 4096, true, "relu");
-  x = b.linear("fc7", x, 4096, true, "relu");
-  b.linear("fc8", x, 1000, true, "none");
+  x = b.linear("fc6", x, LinearOptions(4096).activation("relu"));
+  x = b.linear("fc7", x, LinearOptions(4096).activation("relu"));
+  b.linear("fc8", x, 1000);
   return b.build();
 }
 

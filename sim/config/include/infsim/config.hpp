@@ -21,8 +21,12 @@ struct PipelineParams {
   bool weight_prefetch = true;  ///< load the next weight chunk while computing on this one
 };
 
+/// The hardware a run simulates. Its fields are grouped like the documented JSON paths, but some
+/// C++ names differ from them (core.sram_capacity_mib is the path core.sram.capacity_mib): reach
+/// any parameter by its documented path with get_param / set_param, which check values exactly
+/// as a config file is checked.
 struct SystemConfig {
-  std::string name = "custom";
+  std::string name = "custom";  ///< shown in reports; rename a copied preset with renamed()
   std::string description;
   std::uint32_t chips = 1;           ///< Inferentia chips (1..16)
   std::uint32_t cores_per_chip = 4;  ///< NeuronCores per chip [AWS]
@@ -40,6 +44,10 @@ struct SystemConfig {
   std::uint64_t sram_bytes() const;
   /// Peak MAC/s of one core's TensorEngine: rows × cols × clock.
   double tensor_peak_macs_per_s() const;
+  /// A copy under another name, for a preset changed into a what-if so that its reports are not
+  /// labelled with the preset's name: preset("inf1.6xlarge").renamed("6xl-24MiB"). The same as
+  /// set_param(cfg, "name", new_name).
+  SystemConfig renamed(std::string new_name) const;
 };
 
 /// One documented parameter of SystemConfig (the table that validation, `--set`, to_json and the
@@ -72,8 +80,22 @@ SystemConfig preset(const std::string& name);
 void apply_json(SystemConfig& cfg, const nlohmann::json& j, const std::string& origin);
 /// Reads a JSON file and applies it (IoError if unreadable, ConfigError if malformed).
 void apply_file(SystemConfig& cfg, const std::string& path);
-/// Applies one `path=value` override (value parsed as JSON, else taken as a string).
-void apply_override(SystemConfig& cfg, const std::string& assignment);
+/// Applies one `path=value` assignment, the syntax of the CLI's `--set` (the value is parsed as
+/// JSON, else taken as a string: `neuronlink.topology=chain`), through set_param's rules.
+/// `origin` prefixes error messages (the CLI passes "--set").
+void apply_override(SystemConfig& cfg, const std::string& assignment,
+                    const std::string& origin = "apply_override");
+/// The value of the parameter at a documented path (the Path column of docs/CONFIG.md,
+/// config_parameters()), e.g. get_param(cfg, "core.sram.capacity_mib") == 12; a group's path
+/// ("core.tensor") gives an object of its parameters. Throws ConfigError naming the path and
+/// suggesting the closest documented one when it is not a documented path.
+nlohmann::json get_param(const SystemConfig& cfg, const std::string& path);
+/// Sets the parameter at a documented path, checked by the same rules as a config file (type,
+/// range, enum values; cross-field rules are validate()'s): set_param(cfg,
+/// "core.sram.capacity_mib", 24). A group's path takes an object of its keys. Throws ConfigError
+/// ("set_param: <path> = <value>: <rule>", with the closest documented key for an unknown one)
+/// and leaves `cfg` unchanged on error.
+void set_param(SystemConfig& cfg, const std::string& path, const nlohmann::json& value);
 /// Cross-field rules (clock period, chip count against topology, ...). Throws ConfigError.
 void validate(const SystemConfig& cfg);
 /// Every parameter as nested JSON (round-trips through apply_json).
