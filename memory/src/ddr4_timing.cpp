@@ -97,21 +97,23 @@ void Ddr4Timing::issue(Ddr4Cmd c, const Ddr4Addr& a, Time t) {
   issue_(c, a, t);
 }
 
-void Ddr4Timing::refresh_until(std::uint32_t channel, std::uint32_t rank, Time t, Time min_issue) {
+void Ddr4Timing::refresh_until(std::uint32_t channel, std::uint32_t rank, Time t) {
   const std::size_t ri = static_cast<std::size_t>(channel) * p_.ranks + rank;
   Rank& r = ranks_[ri];
   if (r.ref_due > t) return;
   // The same commands and state as issuing PREA and REF through earliest_ and issue_, with one
   // pass over the rank's banks to read them and one to write them, however many refreshes fall
-  // due (this runs on every refresh of the adapter's streams): PREA at max(due, command bus, every
-  // open bank's PRE bound), each open bank then ACT-ready at max(act_ok, PREA + tRP); REF at
-  // max(PREA + 1, every bank's act_ok), after which every bank is closed and ACT-ready at exactly
-  // REF + tRFC (REF is at or after every act_ok), so later refreshes need not read the banks.
+  // due (this runs on every refresh of the scheduler's streams): PREA at max(due, the previous
+  // REF + 1, every open bank's PRE bound), each open bank then ACT-ready at max(act_ok, PREA +
+  // tRP); REF at max(PREA + 1, every bank's act_ok), after which every bank is closed and
+  // ACT-ready at exactly REF + tRFC (REF is at or after every act_ok), so later refreshes need not
+  // read the banks.
   const std::size_t nb = static_cast<std::size_t>(p_.bank_groups) * p_.banks_per_group;
   Bank* const bk = &banks_[ri * nb];
   Channel& ch = chans_[channel];
   bool uniform = false;  // after a REF: every bank closed and ACT-ready at last_ref + tRFC
   Time last_ref = 0;
+  Time min_issue = kNever;  // no command before the previous REF + 1
   while (r.ref_due <= t) {
     Time pe = 0;     // earliest_(PreAll): the open banks' PRE bounds
     Time ready = 0;  // earliest_(Ref) before the PREA: every bank's act_ok

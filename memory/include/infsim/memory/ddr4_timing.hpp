@@ -72,9 +72,9 @@ class Ddr4Timing {
     return ranks_[static_cast<std::size_t>(channel) * p_.ranks + rank].ref_due;
   }
   /// Performs every refresh of (channel, rank) due at or before t: PREA (if a bank is open) at
-  /// max(due, earliest), REF tRP later. Long idle stretches are skipped in O(1).
-  /// No command is placed before `min_issue` (the command bus).
-  void refresh_until(std::uint32_t channel, std::uint32_t rank, Time t, Time min_issue = kNever);
+  /// max(due, earliest), REF tRP later, each further REF after the previous one. Long idle
+  /// stretches are skipped in O(1).
+  void refresh_until(std::uint32_t channel, std::uint32_t rank, Time t);
   /// Time the last command was issued on a channel (kNever before the first).
   Time last_command(std::uint32_t channel) const { return chans_[channel].last_cmd; }
   /// Issue time of the last column command on a channel.
