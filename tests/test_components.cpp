@@ -7,7 +7,7 @@
 #include "infsim/common/kernel_context.hpp"
 #include "infsim/cores/neuron_core.hpp"
 #include "infsim/interconnect/modules.hpp"
-#include "infsim/memory/dram_controller.hpp"
+#include "infsim/memory/dram_module.hpp"
 #include "infsim/memory/tlm_memory_port.hpp"
 #include "support.hpp"
 
@@ -105,12 +105,12 @@ struct FixedLatencyMemory : sc_core::sc_module {
 };
 }  // namespace
 
-TEST_CASE("the DRAM controller through TLM-2.0 times like the direct path", "[component][tlm]") {
+TEST_CASE("the DRAM module through TLM-2.0 times like the direct path", "[component][tlm]") {
   KernelContext kernel;
   DramParams p;  // simple model: 50 GiB/s over 4 channels, 100 ns
-  p.model = DramModelKind::Simple;
-  DramController direct("direct", p);
-  DramController via_tlm("via_tlm", p);
+  p.model = "simple";
+  DramModule direct("direct", p);
+  DramModule via_tlm("via_tlm", p);
   TlmMemoryPort port("port", gib_per_s_to_bytes(50), 1ULL << 30);
   port.socket.bind(via_tlm.socket);
   std::vector<TransferTiming> a, b;
@@ -145,11 +145,11 @@ TEST_CASE("a user's TLM-2.0 memory takes the DRAM's place on a path", "[componen
   CHECK(t.arrival == 10'000 + 5'000 + 1'000'000);
 }
 
-TEST_CASE("the DRAM controller refuses bad TLM-2.0 transactions", "[component][tlm]") {
+TEST_CASE("the DRAM module refuses bad TLM-2.0 transactions", "[component][tlm]") {
   KernelContext kernel;
   DramParams p;
   p.capacity_gib = 1.0;
-  DramController dram("dram", p);
+  DramModule dram("dram", p);
   struct Initiator : sc_core::sc_module {
     tlm_utils::simple_initiator_socket<Initiator> socket;
     explicit Initiator(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {}

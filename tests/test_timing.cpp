@@ -7,7 +7,7 @@
 #include "infsim/common/pipe.hpp"
 #include "infsim/cores/engine_timing.hpp"
 #include "infsim/interconnect/models.hpp"
-#include "infsim/memory/dram_model.hpp"
+#include "infsim/memory/simple_dram.hpp"
 #include "support.hpp"
 
 using namespace infsim;
@@ -153,7 +153,7 @@ TEST_CASE("Two flows sharing a pipe each get half", "[timing][pipe]") {
 
 TEST_CASE("DRAM first version: channels share the chip's bandwidth", "[timing][dram]") {
   DramParams p;  // 50 GiB/s over 4 channels, 100 ns latency
-  DramModel d("dram", p);
+  SimpleDram d("dram", p);
   CHECK(d.bytes_per_s() == 53'687'091'200ULL);  // 50 · 2^30
   CHECK(d.channels() == 4);
   CHECK(d.channel(0).bytes_per_s() == 13'421'772'800ULL);  // a quarter each

@@ -12,6 +12,7 @@
 #include "config_detail.hpp"
 #include "infsim/common/units.hpp"
 #include "infsim/interconnect/link_topology.hpp"
+#include "infsim/memory/dram_registry.hpp"
 
 namespace infsim {
 namespace config_detail {
@@ -234,21 +235,21 @@ std::vector<Param> make_params() {
     Param p;
     p.path = "dram.model";
     p.kind = Kind::Enum;
-    p.choices = {"ddr4", "simple"};
-    p.description =
-        "DRAM timing model: ddr4 (channels, ranks, bank groups, banks, open-page FR-FCFS, refresh; "
-        "dram.ddr4.*) or simple (dram.channels share dram.bandwidth_gib_s, fixed dram.latency_ns).";
+    p.choices = dram_model_names();  // the registry's models (memory/dram_registry.hpp)
+    p.description = "DRAM timing model:";
+    for (std::size_t i = 0; i < dram_models().size(); ++i) {
+      const DramModelInfo& m = dram_models()[i];
+      p.description += std::string(i == 0 ? " " : i + 1 < dram_models().size() ? ", " : " or ") +
+                       m.name + " (" + m.summary + ")";
+    }
+    p.description += ".";
     p.source =
         "[AWS] 2022 chip diagram: DDR4. Default ddr4: its closed-form streams keep a ResNet-50 "
         "pipeline run within the 2x speed budget (1.9x the foundation's instructions per "
         "request, callgrind; docs/PERFORMANCE.md); simple is the faster stand-in. The inf2-like "
         "preset sets simple: its HBM is described only by the simple model";
-    p.get = [](const SystemConfig& c) {
-      return json(c.dram.model == DramModelKind::Ddr4 ? "ddr4" : "simple");
-    };
-    p.set = [](SystemConfig& c, const json& v) {
-      c.dram.model = v.get<std::string>() == "ddr4" ? DramModelKind::Ddr4 : DramModelKind::Simple;
-    };
+    p.get = [](const SystemConfig& c) { return json(c.dram.model); };
+    p.set = [](SystemConfig& c, const json& v) { c.dram.model = v.get<std::string>(); };
     t.push_back(std::move(p));
   }
   {
@@ -304,7 +305,6 @@ std::vector<Param> make_params() {
       "(64 B: one line).",
       "JEDEC DDR4: BL8");
   ddr4_int("cl", "tCK", 1, 1000, &Ddr4Params::cl, "CAS latency: RD to first data.", kDs);
-  ddr4_int("cwl", "tCK", 1, 1000, &Ddr4Params::cwl, "CAS write latency: WR to first data.", kDs);
   ddr4_int("trcd", "tCK", 1, 1000, &Ddr4Params::trcd, "tRCD: ACT to RD/WR, same bank.", kDs);
   ddr4_int("trp", "tCK", 1, 1000, &Ddr4Params::trp, "tRP: PRE to ACT, same bank.", kDs);
   ddr4_int("tras", "tCK", 1, 10000, &Ddr4Params::tras, "tRAS: ACT to PRE, same bank.", kDs);
@@ -320,11 +320,6 @@ std::vector<Param> make_params() {
       "tCCD_S: column command to column command, different bank groups.", kDs);
   ddr4_int("tccd_l", "tCK", 1, 1000, &Ddr4Params::tccd_l,
       "tCCD_L: column command to column command, same bank group.", kDs);
-  ddr4_int("twr", "tCK", 1, 1000, &Ddr4Params::twr, "tWR: end of write data to PRE.", kDs);
-  ddr4_int("twtr_s", "tCK", 1, 1000, &Ddr4Params::twtr_s,
-      "tWTR_S: end of write data to RD, different bank groups.", kDs);
-  ddr4_int("twtr_l", "tCK", 1, 1000, &Ddr4Params::twtr_l,
-      "tWTR_L: end of write data to RD, same bank group.", kDs);
   ddr4_int("trtp", "tCK", 1, 1000, &Ddr4Params::trtp, "tRTP: RD to PRE.", kDs);
   ddr4_int("trfc", "tCK", 1, 100000, &Ddr4Params::trfc,
       "tRFC: all-bank REF to the next ACT of the rank.",
@@ -335,20 +330,9 @@ std::vector<Param> make_params() {
   ddr4_int("trtrs", "tCK", 0, 1000, &Ddr4Params::trtrs,
       "Rank-to-rank switch: idle data-bus cycles between bursts of different ranks.", kDs);
   ddr4_int("read_queue", "", 1, 4096, &Ddr4Params::read_queue,
-      "Read queue entries per channel (the FR-FCFS scheduler's look-ahead).",
+      "Read queue entries per channel: the scheduler's look-ahead (a line's PRE and ACT may issue "
+      "once the line this many before it on the channel has issued its RD).",
       "unpublished: 32, a common controller size");
-  ddr4_int("write_queue", "", 1, 4096, &Ddr4Params::write_queue, "Write queue entries per channel.",
-      "unpublished: 32, a common controller size");
-  ddr4_int("write_high", "", 1, 4096, &Ddr4Params::write_high,
-      "Write-drain high watermark: switch to writes at this many queued writes.",
-      "unpublished: 24 (75% of the write queue)");
-  ddr4_int("write_low", "", 0, 4096, &Ddr4Params::write_low,
-      "Write-drain low watermark: back to reads at this many writes, if reads wait.",
-      "unpublished: 8 (25% of the write queue)");
-  ddr4_int("row_hit_cap", "", 1, 1 << 20, &Ddr4Params::row_hit_cap,
-      "Row hits a bank may serve while an older request waits for another row of it (starvation "
-      "cap of FR-FCFS).",
-      "unpublished: 16");
   t.push_back(number("dram.ddr4.frontend_latency_ns", "ns", 0, false, kMaxLatencyNs,
       [](auto& c) -> auto& { return c.dram.ddr4.frontend_latency_ns; },
       "Controller front end and PHY latency added to every transfer on top of the DDR4 timing.",

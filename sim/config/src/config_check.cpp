@@ -277,11 +277,6 @@ void validate(const SystemConfig& cfg) {
   if (d4.row_bytes % d4.line_bytes() != 0)
     fail(origin, "dram.ddr4.row_bytes", json(d4.row_bytes),
          "must be a multiple of bus_bytes x burst_length = " + std::to_string(d4.line_bytes()));
-  if (d4.write_low >= d4.write_high || d4.write_high > d4.write_queue)
-    fail(origin, "dram.ddr4.write_high", json(d4.write_high),
-         "the watermarks need write_low < write_high <= write_queue (write_low = " +
-             std::to_string(d4.write_low) + ", write_queue = " + std::to_string(d4.write_queue) +
-             ")");
   const double psum_row = static_cast<double>(t.cols) * 4.0;
   if (cfg.core.psum_capacity_kib * static_cast<double>(kKiB) < psum_row) {
     fail(origin, "core.psum.capacity_kib", json(cfg.core.psum_capacity_kib),

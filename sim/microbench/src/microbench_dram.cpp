@@ -1,9 +1,13 @@
-// `infsim microbench dram`: the DDR4 controller alone under a synthetic read load.
+// `infsim microbench dram`: the DDR4 scheduler alone under a synthetic read load. It is the
+// scheduler `infsim run` uses (Ddr4Scheduler::read, the production path, through which Ddr4Dram
+// puts every transfer), given one 64-byte read per request instead of a transfer's lines.
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <queue>
 
 #include "infsim/common/error.hpp"
-#include "infsim/memory/ddr4.hpp"
+#include "infsim/memory/ddr4_scheduler.hpp"
 #include "infsim/microbench.hpp"
 #include "stats.hpp"
 
@@ -43,7 +47,7 @@ DramBenchResult microbench_dram(const SystemConfig& cfg, const std::string& patt
   if (cores == 0 || requests_per_core == 0)
     throw ConfigError("microbench dram: cores and requests must be > 0");
   const Ddr4Params& p = cfg.dram.ddr4;
-  Ddr4Controller ctl(p);
+  Ddr4Scheduler sched(p);
   const std::uint64_t line = p.line_bytes();
   const std::uint64_t cap_lines = p.capacity_bytes() / line;
   const std::uint64_t region = cap_lines / cores;  // sequential: each core its own region
@@ -52,31 +56,38 @@ DramBenchResult microbench_dram(const SystemConfig& cfg, const std::string& patt
   std::vector<std::int64_t> last(cores, 0);
   std::vector<double> lat;
   lat.reserve(cores * requests_per_core);
-  std::uint64_t next_id = 0;
+  // Requests reach the controller in arrival order (ties: in the order they were made) and the
+  // scheduler serves them in that order; each completion makes its core's next request.
+  struct Request {
+    std::int64_t arrival;
+    std::uint64_t seq;
+    std::uint32_t core;
+    std::uint64_t addr;
+    bool operator>(const Request& o) const {
+      return arrival != o.arrival ? arrival > o.arrival : seq > o.seq;
+    }
+  };
+  std::priority_queue<Request, std::vector<Request>, std::greater<Request>> pending;
+  std::uint64_t next_seq = 0;
   auto submit = [&](std::uint32_t c, std::int64_t at) {
     const std::uint64_t k = issued[c]++;
     const std::uint64_t l =
         pattern == "sequential" ? c * region + k % region : rng.next() % cap_lines;
-    Ddr4Request r;
-    r.id = next_id++;
-    r.addr = l * line;
-    r.arrival = at;
-    r.source = c;
-    ctl.submit(r);
+    pending.push({at, next_seq++, c, l * line});
   };
   // Interleave the cores' first windows so none is favoured by submission order.
   for (std::uint64_t w = 0; w < std::min(kWindow, requests_per_core); ++w)
     for (std::uint32_t c = 0; c < cores; ++c) submit(c, 0);
-  Ddr4Completion done;
-  bool completed = false;
   std::int64_t end = 0;
-  while (ctl.step(&done, &completed)) {
-    if (!completed) continue;
-    lat.push_back(static_cast<double>(done.done - done.arrival) * p.tck_ps / 1000.0);
-    bytes[done.source] += line;
-    last[done.source] = std::max(last[done.source], done.done);
-    end = std::max(end, done.done);
-    if (issued[done.source] < requests_per_core) submit(done.source, done.done);
+  while (!pending.empty()) {
+    const Request q = pending.top();
+    pending.pop();
+    const std::int64_t done = sched.read(q.addr, 1, q.arrival);  // last data beat
+    lat.push_back(static_cast<double>(done - q.arrival) * p.tck_ps / 1000.0);
+    bytes[q.core] += line;
+    last[q.core] = std::max(last[q.core], done);
+    end = std::max(end, done);
+    if (issued[q.core] < requests_per_core) submit(q.core, done);
   }
   DramBenchResult r;
   r.pattern = pattern;
@@ -87,7 +98,7 @@ DramBenchResult microbench_dram(const SystemConfig& cfg, const std::string& patt
   const double secs = static_cast<double>(end) * p.tck_ps * 1e-12;
   r.bandwidth_gib_s = secs > 0 ? static_cast<double>(r.bytes) / secs / gib : 0;
   r.peak_gib_s = static_cast<double>(p.peak_bytes_per_s()) / gib;
-  r.row_hit_rate = ctl.timing().stats().row_hit_rate();
+  r.row_hit_rate = sched.timing().stats().row_hit_rate();
   r.latency_ns = percentiles(std::move(lat));
   for (std::uint32_t c = 0; c < cores; ++c) {
     const double s = static_cast<double>(last[c]) * p.tck_ps * 1e-12;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "infsim/common/error.hpp"
@@ -92,10 +93,13 @@ void fill_resources(Report& r, System& sys, const SystemConfig& cfg, Ps end) {
   }
   for (auto& chip : sys.chips) {
     r.drams.push_back(resource_report(*chip->memory, end));
-    if (Ddr4Dram* d = chip->dram.ddr4(); d != nullptr && chip->memory == &chip->dram.model()) {
-      const Ddr4Stats& ds = d->timing().stats();
-      r.dram_stats.push_back({static_cast<std::uint32_t>(r.drams.size() - 1), ds.reads,
-                              ds.row_hit_rate(), ds.acts, ds.refreshes,
+    // Command-level statistics of the chip's own model (none without banks and rows, or when a
+    // user's TLM-2.0 memory took its place).
+    const std::optional<DramStats> ds =
+        chip->memory == &chip->dram.model() ? chip->dram.model().dram_stats() : std::nullopt;
+    if (ds) {
+      r.dram_stats.push_back({static_cast<std::uint32_t>(r.drams.size() - 1), ds->reads,
+                              ds->row_hit_rate, ds->activates, ds->refreshes,
                               end == 0 ? 0.0
                                        : static_cast<double>(r.drams.back().bytes) / ps_to_s(end) /
                                              static_cast<double>(kGiB)});

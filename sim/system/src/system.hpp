@@ -18,7 +18,7 @@
 #include "infsim/cores/state_buffer.hpp"
 #include "infsim/graph.hpp"
 #include "infsim/interconnect/modules.hpp"
-#include "infsim/memory/dram_controller.hpp"
+#include "infsim/memory/dram_module.hpp"
 #include "infsim/memory/tlm_memory_port.hpp"
 #include "infsim/plan.hpp"
 #include "infsim/report.hpp"
@@ -36,7 +36,7 @@ class Chip : public sc_core::sc_module {
   std::vector<std::unique_ptr<NeuronCore>> cores;
   std::vector<std::unique_ptr<StateBufferPort>> sbufs;  ///< per core: its State Buffer port
   std::vector<std::unique_ptr<DmaEngine>> dmas;         ///< per core: its DMA queues
-  DramController dram;
+  DramModule dram;
   ChipFabric fabric;
   HostLink pcie;
   std::unique_ptr<sc_core::sc_module> external;  ///< a user's memory (TlmHooks), if any

@@ -1,31 +1,31 @@
 #pragma once
-// Device DRAM of one chip, first version: `channels` independent channels share the peak
-// bandwidth; a transfer is interleaved over all channels, so it waits for every channel and
-// occupies each for its share. Latency is the unloaded access latency. This is the seam where the
-// DDR4 bank/row model plugs in (it implements the same Resource interface).
+// The interface every DRAM timing model implements (pure C++, no SystemC): a Resource that
+// transfers reserve on their paths, plus the model's command-level statistics. A chip's DRAM
+// module builds its model by name through the registry (dram_registry.hpp); adding a standard
+// (HBM2, say) adds a class implementing this interface and one row of the registry's table
+// (docs/ARCHITECTURE.md, "Adding a DRAM standard").
 #include <cstdint>
-#include <memory>
-#include <vector>
+#include <optional>
+#include <string>
 
 #include "infsim/common/pipe.hpp"
-#include "infsim/memory/dram_params.hpp"
 
 namespace infsim {
 
-class DramModel final : public Resource {
- public:
-  DramModel(std::string name, const DramParams& p);
-  Ps ready_at() const override;
-  Ps occupy(Ps start, Bytes bytes) override;
-  Ps latency() const override { return latency_; }
-  std::uint64_t bytes_per_s() const override { return bw_; }
-  std::size_t channels() const { return channels_.size(); }
-  const Pipe& channel(std::size_t i) const { return *channels_.at(i); }
+/// What a DRAM model with banks and rows did over a run (the report's `dram_stats`).
+struct DramStats {
+  std::uint64_t reads = 0;      ///< 64-byte column reads
+  double row_hit_rate = 0;      ///< share of column commands that found their row open
+  std::uint64_t activates = 0;  ///< ACT commands
+  std::uint64_t refreshes = 0;  ///< refresh commands (per rank)
+};
 
- private:
-  std::uint64_t bw_;
-  Ps latency_;
-  std::vector<std::unique_ptr<Pipe>> channels_;
+class DramModel : public Resource {
+ public:
+  using Resource::Resource;
+  /// The model's command-level statistics; none (std::nullopt) for a model without banks and
+  /// rows.
+  virtual std::optional<DramStats> dram_stats() const = 0;
 };
 
 }  // namespace infsim

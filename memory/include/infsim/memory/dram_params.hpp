@@ -1,13 +1,10 @@
 #pragma once
+// Parameters of the DRAM models (pure C++, no SystemC). The config table (sim/config) exposes
+// them as `dram.*`; `dram.model` names the model, looked up in dram_registry.hpp.
 #include <cstdint>
+#include <string>
 
 namespace infsim {
-
-/// Which timing model stands behind a chip's DRAM controller.
-enum class DramModelKind {
-  Simple,  ///< DramModel: channels share a bandwidth, fixed latency (no banks)
-  Ddr4,    ///< Ddr4Dram: DDR4 channels, ranks, bank groups, banks, refresh (memory/ddr4.hpp)
-};
 
 /// DDR4 organisation and timing. Timings are in tCK cycles of the DRAM clock (tck_ps). The
 /// defaults are a DDR4-3200AA (22-22-22) speed grade on x8 devices, one rank of eight x8 parts
@@ -16,6 +13,10 @@ enum class DramModelKind {
 /// (JEDEC JESD79-4 speed bin DDR4-3200AA, 1 KB page); rows and tRFC of a 4 Gb x8 part
 /// (DDR4_4Gb_x8_2666.ini: 32768 rows, tRFC 260 ns), so that 2 channels hold exactly 8 GiB.
 /// docs/TIMING.md ("DRAM: DDR4 model") explains every choice.
+///
+/// The write timings (cwl, twr, twtr_s, twtr_l) belong to Ddr4Timing's WR constraints, which the
+/// tests check to the cycle; the scheduler issues reads only (a transfer does not say its
+/// direction), so no run depends on them and they are not configuration settings.
 struct Ddr4Params {
   std::uint32_t tck_ps = 625;  ///< DDR4-3200: 1600 MHz clock, 3200 MT/s
   std::uint32_t channels = 2;
@@ -27,7 +28,7 @@ struct Ddr4Params {
   std::uint32_t bus_bytes = 8;        ///< data bus width (x64)
   std::uint32_t burst_length = 8;     ///< BL8: a burst is BL/2 = 4 tCK, bus_bytes·BL = 64 B
   std::uint32_t cl = 22;              ///< read command to first data
-  std::uint32_t cwl = 16;             ///< write command to first data
+  std::uint32_t cwl = 16;             ///< write command to first data (WR constraints only)
   std::uint32_t trcd = 22;            ///< ACT to RD/WR, same bank
   std::uint32_t trp = 22;             ///< PRE to ACT, same bank
   std::uint32_t tras = 52;            ///< ACT to PRE, same bank
@@ -37,18 +38,14 @@ struct Ddr4Params {
   std::uint32_t tfaw = 34;            ///< window holding at most four ACTs (per rank)
   std::uint32_t tccd_s = 4;           ///< RD to RD / WR to WR, different bank group
   std::uint32_t tccd_l = 8;           ///< RD to RD / WR to WR, same bank group
-  std::uint32_t twr = 24;             ///< end of write data to PRE
-  std::uint32_t twtr_s = 4;           ///< end of write data to RD, different bank group
-  std::uint32_t twtr_l = 12;          ///< end of write data to RD, same bank group
+  std::uint32_t twr = 24;             ///< end of write data to PRE (WR constraints only)
+  std::uint32_t twtr_s = 4;           ///< end of write data to RD, other group (WR only)
+  std::uint32_t twtr_l = 12;          ///< end of write data to RD, same group (WR only)
   std::uint32_t trtp = 12;            ///< RD to PRE
   std::uint32_t trfc = 416;           ///< REF to next command (all-bank refresh)
   std::uint32_t trefi = 12480;        ///< average refresh interval (7.8 us)
   std::uint32_t trtrs = 1;            ///< rank-to-rank data bus turnaround
-  std::uint32_t read_queue = 32;      ///< read queue entries per channel
-  std::uint32_t write_queue = 32;     ///< write queue entries per channel
-  std::uint32_t write_high = 24;      ///< start draining writes at this many queued writes
-  std::uint32_t write_low = 8;        ///< stop draining (if reads wait) at this many
-  std::uint32_t row_hit_cap = 16;  ///< row hits served before an older row miss may close the row
+  std::uint32_t read_queue = 32;      ///< the scheduler's look-ahead: lines per channel
   double frontend_latency_ns = 20.0;  ///< controller front end + PHY, added to each transfer
 
   std::uint32_t burst_cycles() const { return burst_length / 2; }
@@ -66,12 +63,12 @@ struct Ddr4Params {
 
 /// Device DRAM of one chip.
 struct DramParams {
-  DramModelKind model = DramModelKind::Ddr4;  ///< which timing model (config `dram.model`)
-  double capacity_gib = 8.0;                  ///< device DRAM per chip [AWS]
-  double bandwidth_gib_s = 50.0;              ///< peak bandwidth per chip [AWS] (simple model)
-  std::uint32_t channels = 4;  ///< independent channels sharing the bandwidth (simple model)
-  double latency_ns = 100.0;   ///< unloaded access latency (simple model)
-  Ddr4Params ddr4;             ///< the DDR4 model's organisation and timing
+  std::string model = "ddr4";     ///< the timing model's name (dram_registry.hpp)
+  double capacity_gib = 8.0;      ///< device DRAM per chip [AWS]
+  double bandwidth_gib_s = 50.0;  ///< peak bandwidth per chip [AWS] (simple model)
+  std::uint32_t channels = 4;     ///< independent channels sharing the bandwidth (simple model)
+  double latency_ns = 100.0;      ///< unloaded access latency (simple model)
+  Ddr4Params ddr4;                ///< the DDR4 model's organisation and timing
 };
 
 }  // namespace infsim

@@ -24,12 +24,13 @@ struct DramBenchResult {
   double bandwidth_gib_s = 0;  ///< achieved, all cores together
   double peak_gib_s = 0;       ///< theoretical peak of the configured DRAM
   double row_hit_rate = 0;     ///< share of column commands that hit an open row
-  LatencyNs latency_ns;        ///< read latency: arrival at the controller to last data
+  LatencyNs latency_ns;        ///< read latency: arrival at the scheduler to last data
   std::vector<double> per_core_gib_s;
 };
 
 /// Streams reads from `cores` cores at once (sequential: each core its own contiguous region;
-/// random: uniformly random 64-byte lines, seeded) through one chip's DRAM controller.
+/// random: uniformly random 64-byte lines, seeded) through one chip's DDR4 scheduler
+/// (`cfg.dram.ddr4`), the same scheduler code a run's DDR4 model uses (Ddr4Scheduler::read).
 DramBenchResult microbench_dram(const SystemConfig& cfg, const std::string& pattern,
                                 std::uint32_t cores, std::uint64_t requests_per_core,
                                 std::uint64_t seed = 1);

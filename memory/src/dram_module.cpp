@@ -1,22 +1,20 @@
-#include "infsim/memory/dram_controller.hpp"
+#include "infsim/memory/dram_module.hpp"
 
 #include <algorithm>
 
+#include "infsim/memory/dram_registry.hpp"
+
 namespace infsim {
 
-DramController::DramController(sc_core::sc_module_name name, const DramParams& p)
+DramModule::DramModule(sc_core::sc_module_name name, const DramParams& p)
     : sc_core::sc_module(name),
       socket("socket"),
-      kind_(p.model),
-      capacity_bytes_(static_cast<std::uint64_t>(p.capacity_gib * static_cast<double>(kGiB))) {
-  if (p.model == DramModelKind::Ddr4)
-    model_ = std::make_unique<Ddr4Dram>(std::string(this->name()), p.ddr4);
-  else
-    model_ = std::make_unique<DramModel>(std::string(this->name()), p);
-  socket.register_b_transport(this, &DramController::b_transport);
+      capacity_bytes_(static_cast<std::uint64_t>(p.capacity_gib * static_cast<double>(kGiB))),
+      model_(make_dram_model(std::string(this->name()), p)) {
+  socket.register_b_transport(this, &DramModule::b_transport);
 }
 
-void DramController::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+void DramModule::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   const tlm::tlm_command cmd = trans.get_command();
   if (cmd != tlm::TLM_READ_COMMAND && cmd != tlm::TLM_WRITE_COMMAND) {
     trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);

@@ -1,11 +1,11 @@
-#include "infsim/memory/dram_model.hpp"
+#include "infsim/memory/simple_dram.hpp"
 
 #include <algorithm>
 
 namespace infsim {
 
-DramModel::DramModel(std::string name, const DramParams& p)
-    : Resource(std::move(name)),
+SimpleDram::SimpleDram(std::string name, const DramParams& p)
+    : DramModel(std::move(name)),
       bw_(gib_per_s_to_bytes(p.bandwidth_gib_s)),
       latency_(ns_to_ps(p.latency_ns)) {
   // Each channel gets an equal share of the bandwidth; the last absorbs the rounding remainder
@@ -17,13 +17,13 @@ DramModel::DramModel(std::string name, const DramParams& p)
   }
 }
 
-Ps DramModel::ready_at() const {
+Ps SimpleDram::ready_at() const {
   Ps t = 0;
   for (const auto& ch : channels_) t = std::max(t, ch->ready_at());
   return t;
 }
 
-Ps DramModel::occupy(Ps start, Bytes bytes) {
+Ps SimpleDram::occupy(Ps start, Bytes bytes) {
   // Interleave: channel c gets bytes/n, the first bytes%n channels one byte more.
   const std::uint64_t n = channels_.size();
   Ps busy = 0;
