@@ -13,17 +13,20 @@ cd "$(dirname "$0")/.."
 # recommended BLAS: without it (--no-install-recommends) torch falls back to the reference BLAS
 # and its matrix products make the exports markedly slower (ViT-B/16: 61 s instead of 37 s).
 # Installed before setup.sh configures the build, so that CMake finds them.
-TEST_PKGS=(python3-torch python3-torchvision libopenblas0-pthread)
+# clang and its sanitizer runtimes build the sanitizer pass (below).
+TEST_PKGS=(python3-torch python3-torchvision libopenblas0-pthread clang libclang-rt-dev)
 scripts/install_packages.sh test "${TEST_PKGS[@]}"
 
 scripts/setup.sh
 (cd "${INFSIM_BUILD_DIR:-build}" && ctest --output-on-failure -j "${INFSIM_JOBS:-2}")
 if [ "${INFSIM_SANITIZE_TESTS:-1}" != 0 ]; then
-  echo "test: sanitizer build (ASan + UBSan)"
-  # -O1 -g1 (line tables): what ASan recommends for its reports, at a fraction of the compile
-  # time of -O2 -g.
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" \
-        -DINFSIM_SANITIZE=ON -DINFSIM_BUILD_BENCH=OFF > /dev/null
+  echo "test: sanitizer build (ASan + UBSan, clang)"
+  # Built with clang (a second compiler's warnings, and it compiles the instrumented code about
+  # 1.3x faster than GCC here) at -O1 -g1 (line tables): what ASan recommends for its reports, at
+  # half the compile time of -O2 -g. The test models of the first build are reused.
+  cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
+        -DCMAKE_CXX_FLAGS="-O1 -g1" -DINFSIM_SANITIZE=ON -DINFSIM_BUILD_BENCH=OFF \
+        -DINFSIM_TEST_MODELS_FROM="$PWD/${INFSIM_BUILD_DIR:-build}/tests" > /dev/null
   cmake --build build-asan -j "${INFSIM_JOBS:-2}"
   # The consumer test builds without sanitizers; it ran in the first pass.
   (cd build-asan && ctest --output-on-failure -j "${INFSIM_JOBS:-2}" -E consumer_find_package)

@@ -29,7 +29,7 @@ inline StageProgram program(Cycles tensor, Cycles vector = 0, Cycles scalar = 0,
   p.busy[Engine::Tensor] = tensor;
   p.busy[Engine::Vector] = vector;
   p.busy[Engine::Scalar] = scalar;
-  p.busy[Engine::Dma] = dma;
+  p.busy[Engine::Move] = dma;
   p.dram_read_bytes = dram_read_bytes;
   p.makespan = makespan;
   p.sram_read_bytes = sram_read_bytes;

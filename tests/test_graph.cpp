@@ -183,7 +183,7 @@ TEST_CASE("vector, scalar and data-movement ops", "[graph]") {
   CHECK(g.ops[ln].work.vector_flops == 280);  // 40 · 7
   CHECK(g.ops[ln].weight_elems == 16);        // gamma and beta, 2 · 8
   CHECK(g.ops[tr].shape == Shape{8, 5});
-  CHECK(g.ops[tr].engine == Engine::Dma);
+  CHECK(g.ops[tr].engine == Engine::Move);
   CHECK(g.ops[tr].work.moved_bytes == 80);    // 40 · 2 bytes
   CHECK(g.ops[rs].shape == Shape{2, 10, 2});  // -1 = 40 / 4
   CHECK(g.ops[rs].engine == Engine::None);
@@ -194,7 +194,7 @@ TEST_CASE("vector, scalar and data-movement ops", "[graph]") {
   CHECK(g.ops[sl].shape == Shape{1, 8});
   CHECK(g.ops[sl].work.moved_bytes == 16);  // 8 · 2
   CHECK(g.ops[emb].shape == Shape{7, 16});
-  CHECK(g.ops[emb].engine == Engine::Dma);
+  CHECK(g.ops[emb].engine == Engine::Move);
   CHECK(g.ops[emb].weight_elems == 1600);         // 100 · 16
   CHECK(g.ops[emb].work.dram_read_bytes == 224);  // 7 rows · 16 · 2 bytes, gathered from DRAM
   CHECK(g.ops[emb].weights_in_dram);

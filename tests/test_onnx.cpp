@@ -275,7 +275,7 @@ TEST_CASE("onnx: grouped and depthwise convolutions and data movement", "[onnx]"
   CHECK(grouped.work.gemm.k == 4);
   CHECK(grouped.work.gemm.n == 8);
   CHECK(op_named(g, "split_6").shape == std::vector<std::int64_t>{16, 16, 16});
-  CHECK(op_named(g, "split_7").engine == Engine::Dma);
+  CHECK(op_named(g, "split_7").engine == Engine::Move);
   CHECK(op_named(g, "up_8").shape == std::vector<std::int64_t>{16, 32, 32});
   CHECK(op_named(g, "up_8").work.moved_bytes == 16 * 32 * 32 * 2);
   CHECK(op_named(g, "cat_11").shape == std::vector<std::int64_t>{32, 16, 16});
@@ -330,20 +330,20 @@ TEST_CASE("onnx: each supported operator imports with ONNX's output shape (libon
       {"test_softmax_example", "softmax", Engine::Vector},
       {"test_layer_normalization_4d_axis_negative_1", "layernorm", Engine::Vector},
       {"test_layer_normalization_3d_axis1_epsilon", "layernorm", Engine::Vector},
-      {"test_concat_3d_axis_1", "concat", Engine::Dma},
-      {"test_split_equal_parts_2d", "slice", Engine::Dma},
-      {"test_slice_default_axes", "slice", Engine::Dma},
-      {"test_transpose_default", "transpose", Engine::Dma},
-      {"test_transpose_all_permutations_3", "transpose", Engine::Dma},
+      {"test_concat_3d_axis_1", "concat", Engine::Move},
+      {"test_split_equal_parts_2d", "slice", Engine::Move},
+      {"test_slice_default_axes", "slice", Engine::Move},
+      {"test_transpose_default", "transpose", Engine::Move},
+      {"test_transpose_all_permutations_3", "transpose", Engine::Move},
       {"test_flatten_axis1", "reshape", Engine::None},
       {"test_squeeze_negative_axes", "reshape", Engine::None},
       {"test_unsqueeze_axis_1", "reshape", Engine::None},
-      {"test_gather_0", "gather", Engine::Dma},
+      {"test_gather_0", "gather", Engine::Move},
       {"test_cast_FLOAT_to_FLOAT16", "cast", Engine::Vector},
-      {"test_constant_pad", "pad", Engine::Dma},
+      {"test_constant_pad", "pad", Engine::Move},
       {"test_reduce_mean_keepdims_example", "reduce_mean", Engine::Vector},
       {"test_reduce_mean_do_not_keepdims_example", "reduce_mean", Engine::Vector},
-      {"test_expand_dim_changed", "expand", Engine::Dma},
+      {"test_expand_dim_changed", "expand", Engine::Move},
   };
   for (const Case& c : cases) {
     const std::string dir = testdata(c.dir);

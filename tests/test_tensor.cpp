@@ -296,7 +296,7 @@ TEST_CASE("Compiler: a stage's time is its schedule's makespan", "[tensor][compi
   for (const auto& s : p.stages) {
     const Cycles busiest =
         std::max({s.engine_cycles[Engine::Tensor], s.engine_cycles[Engine::Vector],
-                  s.engine_cycles[Engine::Scalar], s.engine_cycles[Engine::Dma]});
+                  s.engine_cycles[Engine::Scalar], s.engine_cycles[Engine::Move]});
     CHECK(s.makespan_cycles >= busiest);
     CHECK(s.makespan_cycles <= s.cycles());
     CHECK(s.est_compute_ps == s.makespan_cycles * cfg.core_period_ps());

@@ -97,13 +97,13 @@ TEST_CASE("Vector, Scalar and data-movement cycles", "[timing][engines]") {
   const OpTiming t = op_timing(c, w, 1);
   CHECK(t.cycles[Engine::Vector] == 4);
   CHECK(t.cycles[Engine::Scalar] == 3);
-  CHECK(t.cycles[Engine::Dma] == 1);
+  CHECK(t.cycles[Engine::Move] == 1);
   CHECK(t.cycles[Engine::Tensor] == 0);
   CHECK(t.total() == 8);
   const OpTiming t3 = op_timing(c, w, 3);  // batch 3: ⌈3000/256⌉=12, ⌈3075/512⌉=7, ⌈1536/512⌉=3
   CHECK(t3.cycles[Engine::Vector] == 12);
   CHECK(t3.cycles[Engine::Scalar] == 7);
-  CHECK(t3.cycles[Engine::Dma] == 3);
+  CHECK(t3.cycles[Engine::Move] == 3);
   CHECK(engine_cycles(0, 256) == 0);
 }
 

@@ -71,7 +71,7 @@ OpTiming op_timing(const CoreParams& p, const OpWork& w, std::uint64_t batch) {
       engine_cycles(static_cast<std::uint64_t>(w.vector_flops) * batch, p.vector_flops_per_cycle);
   t.cycles[Engine::Scalar] =
       engine_cycles(static_cast<std::uint64_t>(w.scalar_flops) * batch, p.scalar_flops_per_cycle);
-  t.cycles[Engine::Dma] =
+  t.cycles[Engine::Move] =
       engine_cycles(static_cast<std::uint64_t>(w.moved_bytes) * batch, p.sram_bytes_per_cycle);
   return t;
 }

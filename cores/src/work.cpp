@@ -12,7 +12,7 @@ constexpr EngineNames kNames[] = {{Engine::None, "none", "none"},
                                   {Engine::Tensor, "TensorE", "tensor"},
                                   {Engine::Vector, "VectorE", "vector"},
                                   {Engine::Scalar, "ScalarE", "scalar"},
-                                  {Engine::Dma, "DMA", "dma"}};
+                                  {Engine::Move, "DMA", "dma"}};
 const EngineNames& names(Engine e) {
   for (const auto& n : kNames)
     if (n.engine == e) return n;

@@ -293,7 +293,7 @@ int GraphBuilder::embedding(const std::string& name, int in, std::int64_t num_em
   require_rank(name, "embedding input (indices)", x, 1);
   require_positive(name, "num_embeddings", num_embeddings);
   require_positive(name, "dim", dim);
-  Op op = new_op(name, "embedding", Engine::Dma, {in});
+  Op op = new_op(name, "embedding", Engine::Move, {in});
   op.shape = {x[0], dim};
   op.weight_elems = num_embeddings * dim;
   // The table stays in device DRAM; each request gathers its S rows into the State Buffer.
@@ -347,7 +347,7 @@ int GraphBuilder::transpose(const std::string& name, int in, std::vector<int> pe
     fail(name, "perm " + shape_str(p) + " is not a permutation of the " + std::to_string(x.size()) +
                    " axes of " + shape_str(x));
   }
-  Op op = new_op(name, "transpose", Engine::Dma, {in});
+  Op op = new_op(name, "transpose", Engine::Move, {in});
   for (int p : perm) op.shape.push_back(x[p]);
   op.work.moved_bytes = op.out_elems() * dtype_size();
   op.attrs = {{"perm", perm}};
@@ -372,7 +372,7 @@ int GraphBuilder::concat(const std::string& name, std::vector<int> ins, int axis
     }
     out[axis] += s[axis];
   }
-  Op op = new_op(name, "concat", Engine::Dma, std::move(ins));
+  Op op = new_op(name, "concat", Engine::Move, std::move(ins));
   op.shape = std::move(out);
   op.work.moved_bytes = op.out_elems() * dtype_size();
   op.attrs = {{"axis", axis}};
@@ -391,7 +391,7 @@ int GraphBuilder::slice(const std::string& name, int in, int axis, std::int64_t 
                    ") must satisfy 0 <= start < end <= " + std::to_string(x[axis]) + " (axis " +
                    std::to_string(axis) + " of " + shape_str(x) + ")");
   }
-  Op op = new_op(name, "slice", Engine::Dma, {in});
+  Op op = new_op(name, "slice", Engine::Move, {in});
   op.shape = x;
   op.shape[axis] = end - start;
   op.work.moved_bytes = op.out_elems() * dtype_size();

@@ -59,7 +59,7 @@ void Tracer::computed(std::uint32_t core, std::uint64_t request, Ps start, Ps co
     add(c.engine[iv.engine], op, at(iv.start), at(iv.finish), request);
   }
   if (c.stage->streamed_weight_bytes > 0)
-    add(c.engine[Engine::Dma], "streamed weights (" + req + ")", start, end, request);
+    add(c.engine[Engine::Move], "streamed weights (" + req + ")", start, end, request);
   if (end > compute_end)
     add(c.stage_track, "waiting for streamed weights (" + req + ")", compute_end, end, request);
 }
@@ -68,8 +68,8 @@ void Tracer::fetched(std::uint32_t core, std::uint64_t request, Ps start, Ps end
   if (!wants(request)) return;
   const auto it = cores_.find(core);
   if (it == cores_.end()) return;
-  add(it->second.engine[Engine::Dma], "DRAM read (req " + std::to_string(request) + ")", start, end,
-      request);
+  add(it->second.engine[Engine::Move], "DRAM read (req " + std::to_string(request) + ")", start,
+      end, request);
 }
 
 void Tracer::held(std::uint32_t core, std::uint64_t request, Ps start, Ps end) {

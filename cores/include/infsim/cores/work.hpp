@@ -9,16 +9,17 @@ namespace infsim {
 
 /// A NeuronCore's engines (and None, for an operator's main engine when it has no work). An
 /// operator may use several: a convolution with a fused ReLU uses the TensorEngine and the
-/// ScalarEngine. `Dma` is the engine slot of data-movement ops inside the State Buffer
-/// (reshape, transpose, concat copies at the State Buffer port's rate); it is not the core's DMA
-/// queues (`DmaEngine`), which move data between the core and the rest of the system.
-enum class Engine { None, Tensor, Vector, Scalar, Dma };
+/// ScalarEngine. `Move` runs the data-movement ops inside the State Buffer (reshape, transpose,
+/// concat copies at the State Buffer port's rate); reports and timelines show it as "DMA", as
+/// AWS's profiler names that track. It is not the core's DMA queues (`DmaEngine`), which move data
+/// between the core and the rest of the system (report field `dma_queues_utilization`).
+enum class Engine { None, Tensor, Vector, Scalar, Move };
 
 /// The engines as an index: per-engine figures are PerEngine arrays in this order. Adding an
 /// engine means adding it to `Engine`, here, to the table in work.cpp and its cost to op_timing.
 inline constexpr std::size_t kEngineCount = 4;
 inline constexpr std::array<Engine, kEngineCount> kEngines{Engine::Tensor, Engine::Vector,
-                                                           Engine::Scalar, Engine::Dma};
+                                                           Engine::Scalar, Engine::Move};
 
 /// "TensorE", "VectorE", "ScalarE", "DMA" (as AWS's profiler names the engines), "none".
 const char* engine_name(Engine e);

@@ -57,7 +57,7 @@ struct StagePlan {
   /// Per request: bytes the TensorEngine reads from the State Buffer (moving operand rows per
   /// fold, weight tiles per load; tensor_operand_bytes summed over the stage's ops).
   Bytes sram_read_bytes = 0;
-  /// Per request: each engine's busy cycles (Engine::Dma: State Buffer copies).
+  /// Per request: each engine's busy cycles (Engine::Move: State Buffer copies).
   PerEngine<Cycles> engine_cycles;
   /// Per request: the stage's time with its engines overlapped as dependencies allow
   /// (schedule_stage). At least the busiest engine's cycles, at most cycles().

@@ -29,7 +29,7 @@ bool Importer::map_embedding(const onnx::NodeProto& n) {
     idx = via_builder(n, n.output(0),
                       [&] { return b_.embedding(n.output(0), ins[0], table[0], table[1]); });
   } else {
-    add_raw(n.output(0), "embedding", Engine::Dma, ins, n);
+    add_raw(n.output(0), "embedding", Engine::Move, ins, n);
     pending().weight_elems = w;
     pending().weights_in_dram = true;
     pending().work.dram_read_bytes = bytes(y);
@@ -84,7 +84,7 @@ void Importer::map_move(const onnx::NodeProto& n) {
       const std::int64_t per = mode == "cubic" ? 31 : 7;
       pending().work.vector_flops = numel(y) * per;
     } else {
-      add_raw(out, kind, Engine::Dma, ins, n);
+      add_raw(out, kind, Engine::Move, ins, n);
       pending().work.moved_bytes = bytes(y);
     }
     pending().weight_elems = w;
