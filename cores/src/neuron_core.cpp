@@ -120,19 +120,13 @@ void NeuronCore::step() {
 }
 
 void NeuronCore::visit_stats(StatVisitor& v, Ps end) const {
-  v.stat({"requests", "requests", "requests computed"}, stats_.requests);
-  v.stat({"busy", "share", "share of the simulated time spent computing"},
-         share(stats_.busy_ps, end));
-  v.stat({"stalled", "share", "share of the simulated time holding a result (back-pressure)"},
-         share(stats_.stall_ps, end));
-  v.stat({"fetching", "share", "share of the simulated time waiting for reads from DRAM"},
-         share(stats_.fetch_ps, end));
+  v.stat(kCoreStats.requests, stats_.requests);
+  v.stat(kCoreStats.busy, share(stats_.busy_ps, end));
+  v.stat(kCoreStats.stalled, share(stats_.stall_ps, end));
+  v.stat(kCoreStats.fetching, share(stats_.fetch_ps, end));
   for (Engine e : kEngines)
-    v.stat({std::string("engines.") + engine_name(e), "share",
-            "share of the simulated time the engine is busy"},
-           share(stats_.engine_cycles[e] * period_, end));
-  v.stat({"service_us", "us", "compute time per request (the stage's makespan)"},
-         static_cast<double>(program_.duration() * period_) / kPsPerUs);
+    v.stat(CoreStatInfo::engine(e), share(stats_.engine_cycles[e] * period_, end));
+  v.stat(kCoreStats.service_us, static_cast<double>(program_.duration() * period_) / kPsPerUs);
 }
 
 }  // namespace infsim

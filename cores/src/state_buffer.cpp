@@ -123,9 +123,9 @@ void StateBufferPort::visit_stats(StatVisitor& v, Ps end) const {
   v.stat(kResourceStats.bytes, stats_.bytes + port_stats_.engine_bytes);
   v.stat(kResourceStats.transfers, stats_.transfers + port_stats_.engine_windows);
   v.stat(kResourceStats.utilization, utilization(end));
-  v.stat({"dma_bytes", "B", "bytes DMAs wrote into or read out of the State Buffer"}, stats_.bytes);
-  v.stat({"engine_bytes", "B", "TensorEngine operand bytes read"}, port_stats_.engine_bytes);
-  v.stat({"stretch_us", "us", "compute time added because the port was too slow or busy"},
+  v.stat(kStateBufferStats.dma_bytes, stats_.bytes);
+  v.stat(kStateBufferStats.engine_bytes, port_stats_.engine_bytes);
+  v.stat(kStateBufferStats.stretch_us,
          static_cast<double>(port_stats_.engine_stretch_ps) / kPsPerUs);
 }
 

@@ -2,6 +2,8 @@
 // generated from them: the JSON layout (to_json) and the field reference of docs/REPORT.md.
 #include <sstream>
 
+#include "infsim/cores/stage_program.hpp"
+#include "infsim/cores/state_buffer.hpp"
 #include "infsim/report.hpp"
 
 namespace infsim {
@@ -154,13 +156,11 @@ void visit_fields(const StageReport& s, StatVisitor& v) {
   v.stat({"streamed_weight_bytes", "B", "weights streamed from DRAM for every request"},
          s.streamed_weight_bytes);
   v.stat({"sram_bytes", "B", "State Buffer bytes the stage uses"}, s.sram_bytes);
-  v.stat({"service_us", "us", "compute time per request (the stage's makespan)"}, s.service_us);
-  v.stat({"busy", "share", "share of the simulated time spent computing"}, s.busy);
-  v.stat({"fetching", "share", "share of the simulated time waiting for reads from DRAM"},
-         s.fetching);
-  v.stat({"stalled", "share", "share of the simulated time holding a result (back-pressure)"},
-         s.stalled);
-  v.stat({"requests", "requests", "requests computed"}, s.requests);
+  v.stat(kCoreStats.service_us, s.service_us);
+  v.stat(kCoreStats.busy, s.busy);
+  v.stat(kCoreStats.fetching, s.fetching);
+  v.stat(kCoreStats.stalled, s.stalled);
+  v.stat(kCoreStats.requests, s.requests);
 }
 
 void visit_fields(const CoreReport& c, StatVisitor& v) {
@@ -168,19 +168,17 @@ void visit_fields(const CoreReport& c, StatVisitor& v) {
   v.stat({"chip", "", "its chip"}, c.chip);
   v.stat({"stage", "", "the stage it runs (−1: idle)"}, c.stage);
   v.stat({"utilization", "share", "share of the simulated time computing"}, c.busy);
-  for (Engine e : kEngines)
-    v.stat({std::string("engines.") + engine_name(e), "share",
-            "share of the simulated time the engine is busy"},
-           c.engines[e]);
+  for (Engine e : kEngines) v.stat(CoreStatInfo::engine(e), c.engines[e]);
   v.stat({"sram_port.utilization", "share",
           "State Buffer port: (DMA + TensorEngine operand bytes) / (port bandwidth · simulated "
           "time)"},
          c.sram_port);
-  v.stat({"sram_port.dma_bytes", "B", "bytes DMAs wrote into or read out of the State Buffer"},
-         c.sram_dma_bytes);
-  v.stat({"sram_port.engine_bytes", "B", "TensorEngine operand bytes read"}, c.sram_engine_bytes);
-  v.stat({"sram_port.stretch_us", "us", "compute time added because the port was too slow or busy"},
-         c.sram_stretch_us);
+  const auto port = [](const StatInfo& x) {
+    return StatInfo{"sram_port." + x.name, x.unit, x.meaning};
+  };
+  v.stat(port(kStateBufferStats.dma_bytes), c.sram_dma_bytes);
+  v.stat(port(kStateBufferStats.engine_bytes), c.sram_engine_bytes);
+  v.stat(port(kStateBufferStats.stretch_us), c.sram_stretch_us);
   v.stat({"dma_queues_utilization", "share", "DMA queues' busy time / (queues · simulated time)"},
          c.dma_queues);
 }

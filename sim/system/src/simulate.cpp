@@ -46,11 +46,11 @@ void fill_stages(Report& r, System& sys, const Graph& g, const Plan& plan, Ps en
     sr.weight_bytes = s.weight_bytes;
     sr.streamed_weight_bytes = s.streamed_weight_bytes;
     sr.sram_bytes = s.sram_bytes;
-    sr.service_us = core.real("service_us");
-    sr.busy = core.real("busy");
-    sr.stalled = core.real("stalled");
-    sr.fetching = core.real("fetching");
-    sr.requests = core.count("requests");
+    sr.service_us = core.real(kCoreStats.service_us.name);
+    sr.busy = core.real(kCoreStats.busy.name);
+    sr.stalled = core.real(kCoreStats.stalled.name);
+    sr.fetching = core.real(kCoreStats.fetching.name);
+    sr.requests = core.count(kCoreStats.requests.name);
     r.events += sr.requests;
     r.stages.push_back(sr);
   }
@@ -70,12 +70,12 @@ void fill_cores(Report& r, System& sys, const SystemConfig& cfg, const Plan& pla
     cr.chip = id / cfg.cores_per_chip;
     for (const auto& s : plan.stages)
       if (s.core == id) cr.stage = static_cast<int>(s.index);
-    cr.busy = core.real("busy");
-    for (Engine e : kEngines) cr.engines[e] = core.real(std::string("engines.") + engine_name(e));
-    cr.sram_port = port.real("utilization");
-    cr.sram_engine_bytes = port.count("engine_bytes");
-    cr.sram_dma_bytes = port.count("dma_bytes");
-    cr.sram_stretch_us = port.real("stretch_us");
+    cr.busy = core.real(kCoreStats.busy.name);
+    for (Engine e : kEngines) cr.engines[e] = core.real(CoreStatInfo::engine(e).name);
+    cr.sram_port = port.real(kResourceStats.utilization.name);
+    cr.sram_engine_bytes = port.count(kStateBufferStats.engine_bytes.name);
+    cr.sram_dma_bytes = port.count(kStateBufferStats.dma_bytes.name);
+    cr.sram_stretch_us = port.real(kStateBufferStats.stretch_us.name);
     cr.dma_queues = dma.utilization(end);
     r.per_core.push_back(cr);
     r.state_buffers.push_back(resource_report(sb, end));

@@ -3,6 +3,7 @@
 // the compiler, the report and the trace use them without SystemC).
 #include <cstdint>
 
+#include "infsim/common/stats.hpp"
 #include "infsim/common/units.hpp"
 #include "infsim/cores/work.hpp"
 
@@ -53,6 +54,22 @@ class CoreObserver {
   /// `request`'s result waited for a downstream buffer (back-pressure).
   virtual void held(std::uint32_t core, std::uint64_t request, Ps start, Ps end) = 0;
 };
+
+/// The statistics a NeuronCore visits (the report's stage and core rows use the same).
+struct CoreStatInfo {
+  StatInfo requests{"requests", "requests", "requests computed"};
+  StatInfo busy{"busy", "share", "share of the simulated time spent computing"};
+  StatInfo stalled{"stalled", "share",
+                   "share of the simulated time holding a result (back-pressure)"};
+  StatInfo fetching{"fetching", "share", "share of the simulated time waiting for reads from DRAM"};
+  StatInfo service_us{"service_us", "us", "compute time per request (the stage's makespan)"};
+  /// `engines.TensorE`, ...: the share of the simulated time engine `e` is busy.
+  static StatInfo engine(Engine e) {
+    return {std::string("engines.") + engine_name(e), "share",
+            "share of the simulated time the engine is busy"};
+  }
+};
+inline const CoreStatInfo kCoreStats{};
 
 struct CoreStats {
   std::uint64_t requests = 0;       ///< requests computed

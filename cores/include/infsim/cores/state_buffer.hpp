@@ -39,6 +39,15 @@ struct StateBufferStats {
   Ps engine_stretch_ps = 0;          ///< compute time added because the port was too slow/busy
 };
 
+/// What the port visits besides a Resource's statistics (the report's `sram_port.*`).
+struct StateBufferStatInfo {
+  StatInfo dma_bytes{"dma_bytes", "B", "bytes DMAs wrote into or read out of the State Buffer"};
+  StatInfo engine_bytes{"engine_bytes", "B", "TensorEngine operand bytes read"};
+  StatInfo stretch_us{"stretch_us", "us",
+                      "compute time added because the port was too slow or busy"};
+};
+inline const StateBufferStatInfo kStateBufferStats{};
+
 class StateBufferPort final : public Resource {
  public:
   /// `bytes_per_cycle` over all `partitions` (a multiple of them), `period_ps` the core clock.
