@@ -149,6 +149,33 @@ TEST_CASE("data-parallel groups each run the whole model on their own cores", "[
   CHECK_THROWS_AS(compile(g, cfg, CompileOptions{8, 1, 0}), CompileError);
 }
 
+TEST_CASE("groups of the same placement shape get the same partition", "[modes][groups]") {
+  // 21 groups of 3 cores on inf1.24xlarge (16 chips of 4 cores): group 0 sits on chip 0 alone,
+  // group 1 crosses chips 0 -> 1 after its first stage, group 2 after its second, group 3 lies
+  // on chip 4 alone, like group 0. Each group of group 0's shape (one chip, whose DRAM four used
+  // cores share: not chip 15, where three are used) must reuse group 0's cuts, whatever shape the
+  // group before it had.
+  const Graph g = build_model("resnet50");
+  const SystemConfig cfg = preset("inf1.24xlarge");
+  const Plan p = compile(g, cfg, CompileOptions{3, 1, 21});
+  const auto cuts = [&](std::uint32_t grp) {
+    std::vector<std::uint32_t> c;
+    for (const auto& s : p.stages)
+      if (s.group == grp) c.push_back(s.op_begin);
+    return c;
+  };
+  const auto chips = [&](std::uint32_t grp) {
+    std::vector<std::uint32_t> c;
+    for (const auto& s : p.stages)
+      if (s.group == grp) c.push_back(s.chip - p.stages[grp * 3].chip);
+    return c;
+  };
+  REQUIRE(chips(0) == std::vector<std::uint32_t>{0, 0, 0});
+  REQUIRE(chips(1) != chips(0));
+  for (std::uint32_t grp = 1; grp < 21; ++grp)
+    if (chips(grp) == chips(0) && p.stages[grp * 3].chip != 15) CHECK(cuts(grp) == cuts(0));
+}
+
 TEST_CASE("two groups serve about twice the requests of one", "[modes][groups][relations]") {
   // ResNet-50 on 8 cores per group fits; two groups double the cores and the throughput bound.
   const Graph g = build_model("resnet50");

@@ -54,19 +54,26 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
   Plan plan = empty_plan(g, a, cfg, opts.batch, opts.groups, opts.static_weights);
   const std::vector<std::uint32_t> sharers = chip_sharers(cfg, stages * opts.groups);
   // Groups whose placement crosses chips at the same stages, by the same hops, and shares chips
-  // with as many cores cost the same: one partition serves them all.
-  std::vector<std::uint32_t> shape_of_first;
-  std::vector<std::uint32_t> starts;
-  bool streams = false;
+  // with as many cores cost the same: one partition serves every group of a shape.
+  struct Partition {
+    std::vector<std::uint32_t> shape, starts;
+    bool streams = false;
+  };
+  std::vector<Partition> done;
   for (std::uint32_t grp = 0; grp < opts.groups; ++grp) {
     const std::vector<std::uint32_t> cores = group_cores(grp, stages);
     const std::vector<std::uint32_t> shape = group_shape(cfg, cores, sharers);
-    if (grp == 0 || shape != shape_of_first) {
-      if (!partition_group(a, cfg, cores, allow_stream, sharers, starts, streams))
+    auto it = std::find_if(done.begin(), done.end(),
+                           [&](const Partition& p) { return p.shape == shape; });
+    if (it == done.end()) {
+      Partition p;
+      p.shape = shape;
+      if (!partition_group(a, cfg, cores, allow_stream, sharers, p.starts, p.streams))
         throw CompileError(not_fit_message(g, a, cfg, stages, allow_stream));
-      if (grp == 0) shape_of_first = shape;
+      done.push_back(std::move(p));
+      it = done.end() - 1;
     }
-    add_group(plan, g, a, cfg, grp, starts, cores, streams, sharers);
+    add_group(plan, g, a, cfg, grp, it->starts, cores, it->streams, sharers);
   }
   plan.cores = static_cast<std::uint32_t>(plan.stages.size());
   check_dram_capacity(plan, g, cfg);
