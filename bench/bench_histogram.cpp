@@ -1,4 +1,4 @@
-// The latency histogram (sim/src/stats.hpp): its memory does not grow with the samples, and
+// The latency histogram (sim/report/src/stats.hpp): its memory does not grow with the samples, and
 // what recording and summarising cost. Counters: bytes = the histogram's memory after the
 // samples (LatencyHistogram::memory_bytes), keep_all_bytes = what keeping every sample (the
 // former recorder) would take, maxrss_growth_kib = how much the process's peak resident set

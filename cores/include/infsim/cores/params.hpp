@@ -1,6 +1,6 @@
 #pragma once
 // Parameters of one NeuronCore. Defaults are the Inferentia (first generation) values; see
-// sim/src/config.cpp for where each comes from (AWS figure, derived, or a documented choice).
+// sim/config/src/config.cpp for where each comes from (AWS figure, derived, or a documented choice).
 #include <cmath>
 #include <cstdint>
 
@@ -15,7 +15,7 @@ struct TensorEngineParams {
 };
 
 /// A core's DMA engine: queues working in parallel, descriptors with a fixed cost each. Every
-/// value is an assumption (Inferentia-1's DMA is unpublished; see sim/src/config.cpp).
+/// value is an assumption (Inferentia-1's DMA is unpublished; see sim/config/src/config.cpp).
 struct DmaParams {
   std::uint32_t queues = 4;                ///< queues per core, used round robin
   double queue_bandwidth_gib_s = 64.0;     ///< bandwidth of one queue
