@@ -2,15 +2,8 @@
 // code, stdout, stderr and --json output for bad input and for the good paths.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -18,114 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
-#ifndef INFSIM_SOURCE_DIR
-#define INFSIM_SOURCE_DIR "."
-#endif
-#ifndef INFSIM_CLI
-#define INFSIM_CLI "infsim"
-#endif
+#include "support.hpp"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
+using namespace infsim::test;
 using nlohmann::json;
 
 namespace {
-
-/// A fresh directory under the system temp dir, removed (with its contents) on destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<unsigned> counter{0};
-    std::random_device rd;
-    const fs::path base = fs::temp_directory_path();
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      const fs::path p = base / ("infsim_test_cli_" + std::to_string(::getpid()) + "_" +
-                                 std::to_string(counter++) + "_" + std::to_string(rd()));
-      if (fs::create_directory(p)) {
-        path_ = p;
-        return;
-      }
-    }
-    FAIL("cannot create a temporary directory under " << base);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  /// Writes `text` to `name` in this directory and returns its full path.
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = file(name);
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  /// Every entry of the directory, by name, sorted.
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
-
-struct CliResult {
-  int exit_code = -1;     ///< the process's exit status, or -1 when it did not exit normally
-  bool signaled = false;  ///< killed by a signal (a crash: abort, segfault, ...)
-  int signal = 0;
-  std::string out;
-  std::string err;
-};
-
-std::string read_text(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'')
-      q += "'\\''";
-    else
-      q += c;
-  }
-  return q + "'";
-}
-
-/// Runs the infsim binary with `args` (in directory `cwd` when given), stdout and stderr captured
-/// to files in a private temp dir. `exec` makes the shell become the binary, so a crash shows up
-/// as a signal rather than as the shell's exit code 128 + n.
-CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd = {}) {
-  TempDir capture;
-  std::string cmd;
-  if (!cwd.empty()) cmd = "cd " + shell_quote(cwd.string()) + " && ";
-  cmd += "exec " + shell_quote(INFSIM_CLI);
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  cmd += " </dev/null >" + shell_quote(capture.file("stdout")) + " 2>" +
-         shell_quote(capture.file("stderr"));
-  const int status = std::system(cmd.c_str());
-  CliResult r;
-  REQUIRE(status != -1);
-  if (WIFEXITED(status)) {
-    r.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    r.signaled = true;
-    r.signal = WTERMSIG(status);
-  }
-  r.out = read_text(capture.path() / "stdout");
-  r.err = read_text(capture.path() / "stderr");
-  return r;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -144,15 +38,21 @@ std::string describe(const std::vector<std::string>& args) {
   return s;
 }
 
-/// A failure the program reports itself: non-zero exit (not a crash), nothing on stdout and
-/// exactly one stderr line "infsim: error: ..." containing every string of `expect`.
-void require_clean_error(const CliResult& r, const std::vector<std::string>& expect) {
-  INFO("stdout: " << r.out);
-  INFO("stderr: " << r.err);
+/// The run failed without crashing: not killed by a signal, an exit code in 1..127, nothing on
+/// stdout. (The caller's INFO messages show with these checks.)
+void require_failed_without_crash(const RunResult& r) {
   REQUIRE_FALSE(r.signaled);
   CHECK(r.exit_code > 0);
   CHECK(r.exit_code < 128);
   CHECK(r.out.empty());
+}
+
+/// A failure the program reports itself: non-zero exit (not a crash), nothing on stdout and
+/// exactly one stderr line "infsim: error: ..." containing every string of `expect`.
+void require_clean_error(const RunResult& r, const std::vector<std::string>& expect) {
+  INFO("stdout: " << r.out);
+  INFO("stderr: " << r.err);
+  require_failed_without_crash(r);
   const auto lines = lines_of(r.err);
   REQUIRE(lines.size() == 1);
   CHECK_THAT(lines[0], StartsWith("infsim: error:"));
@@ -161,25 +61,22 @@ void require_clean_error(const CliResult& r, const std::vector<std::string>& exp
 
 /// A command-line parse error (CLI11 prints its own message): non-zero exit, not a crash, a
 /// message on stderr naming `name`, nothing on stdout.
-void require_parse_error(const CliResult& r, const std::string& name) {
+void require_parse_error(const RunResult& r, const std::string& name) {
   INFO("stdout: " << r.out);
   INFO("stderr: " << r.err);
-  REQUIRE_FALSE(r.signaled);
-  CHECK(r.exit_code > 0);
-  CHECK(r.exit_code < 128);
-  CHECK(r.out.empty());
+  require_failed_without_crash(r);
   CHECK_FALSE(r.err.empty());
   CHECK_THAT(r.err, Contains(name));
 }
 
 /// Runs `args` + `--json <dir>/out.json` in a fresh dir and checks that no output (and no
 /// temporary) file is left behind. Returns the result for the caller's checks.
-CliResult run_failing_with_json(const TempDir& dir, std::vector<std::string> args) {
+RunResult run_failing_with_json(const TempDir& dir, std::vector<std::string> args) {
   const std::string out = dir.file("out.json");
   args.push_back("--json");
   args.push_back(out);
   const auto before = dir.entries();
-  const CliResult r = run_cli(args);
+  const RunResult r = run_cli(args);
   INFO(describe(args));
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out + ".tmp"));

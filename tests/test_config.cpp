@@ -1,11 +1,9 @@
 // Tests of SystemConfig: presets, JSON layering, --set overrides, every error path, the clock
 // rule and the generated reference (docs/CONFIG.md).
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -13,20 +11,16 @@
 #include "infsim/common/error.hpp"
 #include "infsim/common/units.hpp"
 #include "infsim/config.hpp"
+#include "support.hpp"
 
 using Catch::Contains;
 using infsim::ConfigError;
 using infsim::SystemConfig;
+using infsim::test::read_text;
+using infsim::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-// Writes `text` to a temporary file and returns its path.
-std::string write_temp(const std::string& stem, const std::string& text) {
-  const std::string path = "/tmp/infsim_test_config_" + stem + ".json";
-  std::ofstream(path) << text;
-  return path;
-}
 
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -344,7 +338,8 @@ TEST_CASE("apply_override: errors", "[config]") {
 
 TEST_CASE("apply_file: files, presets inside files, and file errors", "[config]") {
   SystemConfig c;
-  const std::string ok = write_temp("ok", R"({
+  const TempDir dir;
+  const std::string ok = dir.write("ok.json", R"({
     // comments are allowed
     "preset": "inf1.24xlarge",
     "core": {"sram": {"capacity_mib": 16}}
@@ -357,7 +352,7 @@ TEST_CASE("apply_file: files, presets inside files, and file errors", "[config]"
 
   // "preset" replaces what came before it.
   SystemConfig d = infsim::preset("inf2-like");
-  infsim::apply_file(d, write_temp("reset", R"({"preset": "inf1.xlarge", "chips": 2})"));
+  infsim::apply_file(d, dir.write("reset.json", R"({"preset": "inf1.xlarge", "chips": 2})"));
   CHECK(d.cores_per_chip == 4);
   CHECK(d.chips == 2);
 
@@ -366,35 +361,30 @@ TEST_CASE("apply_file: files, presets inside files, and file errors", "[config]"
       infsim::apply_file(c, "/nonexistent/dir/x.json"),
       Contains("cannot read config file '/nonexistent/dir/x.json': No such file or directory"));
 
-  const std::string bad = write_temp("bad", "{\n  \"chips\": 4,\n  \"cores_per_chip\": \n}\n");
+  const std::string bad = dir.write("bad.json", "{\n  \"chips\": 4,\n  \"cores_per_chip\": \n}\n");
   REQUIRE_THROWS_AS(infsim::apply_file(c, bad), ConfigError);
   REQUIRE_THROWS_WITH(infsim::apply_file(c, bad),
                       Contains(bad + ": malformed JSON") && Contains("line 4, column 1"));
 
-  const std::string unknown_preset = write_temp("unknown_preset", R"({"preset": "inf1.8xlarge"})");
+  const std::string unknown_preset =
+      dir.write("unknown_preset.json", R"({"preset": "inf1.8xlarge"})");
   REQUIRE_THROWS_WITH(infsim::apply_file(c, unknown_preset),
                       Contains(unknown_preset + ": preset = \"inf1.8xlarge\": unknown preset") &&
                           Contains("inf1.6xlarge"));
 
-  const std::string wrong = write_temp("wrong", R"({"dram": {"channels": 0}})");
+  const std::string wrong = dir.write("wrong.json", R"({"dram": {"channels": 0}})");
   REQUIRE_THROWS_WITH(infsim::apply_file(c, wrong),
                       Contains(wrong + ": dram.channels = 0: must be in 1..64"));
-  std::remove(ok.c_str());
-  std::remove(bad.c_str());
-  std::remove(unknown_preset.c_str());
-  std::remove(wrong.c_str());
 }
 
 TEST_CASE("docs/CONFIG.md equals config_reference_markdown()", "[config]") {
   const std::string path = std::string(INFSIM_SOURCE_DIR) + "/docs/CONFIG.md";
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::string text = read_text(path);
   const std::string expected = infsim::config_reference_markdown();
-  if (text.str() != expected && std::getenv("INFSIM_UPDATE_DOCS") != nullptr) {
+  if (text != expected && std::getenv("INFSIM_UPDATE_DOCS") != nullptr) {
     std::ofstream(path) << expected;
     WARN("rewrote " << path);
-  } else if (text.str() != expected) {
+  } else if (text != expected) {
     FAIL_CHECK(
         path << " is out of date with the parameter table in sim/config/src/config.cpp or the "
                 "presets; regenerate it by running this test with INFSIM_UPDATE_DOCS=1 "

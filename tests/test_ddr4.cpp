@@ -12,6 +12,7 @@
 #include "infsim/memory/ddr4.hpp"
 #include "infsim/memory/dram_registry.hpp"
 #include "infsim/microbench.hpp"
+#include "support.hpp"
 
 using namespace infsim;
 
@@ -32,6 +33,16 @@ Ddr4Addr at(std::uint32_t bg, std::uint32_t bank, std::uint32_t row, std::uint32
   a.column = col;
   return a;
 }
+
+/// A seeded linear congruential generator (Knuth's MMIX constants): next(n) is a number in
+/// [0, n), the same sequence on every platform, for reproducible random transfers.
+struct Lcg {
+  std::uint64_t seed;
+  std::uint64_t operator()(std::uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  }
+};
 
 // Command c is allowed at t and refused at t - 1.
 void check_edge(const Ddr4Timing& m, Ddr4Cmd c, const Ddr4Addr& a, std::int64_t t) {
@@ -251,11 +262,7 @@ TEST_CASE("DDR4 scheduler: closed form equals line-by-line issue", "[ddr4]") {
     variants[5].trefi = 3000;    // refresh inside most transfers
     for (std::size_t v = 0; v < variants.size(); ++v) {
       Ddr4Scheduler a(variants[v]), b(variants[v]);
-      std::uint64_t seed = 12345 + v;
-      auto next = [&seed](std::uint64_t n) {
-        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        return (seed >> 33) % n;
-      };
+      Lcg next{12345 + v};
       std::int64_t t = 0;
       std::uint64_t addr = 0;
       for (int k = 0; k < 40; ++k) {
@@ -418,10 +425,7 @@ std::vector<double> ddr4_fingerprint(const SystemConfig& cfg) {
   }
   GraphBuilder b("tiny");
   b.linear("fc", b.input("x", {4096}), LinearOptions(64).bias(false));
-  Workload w;
-  w.requests = 2;
-  w.warmup = 0;
-  f.push_back(simulate(cfg, b.build(), CompileOptions{1, 1}, w).simulated_time_s);
+  f.push_back(simulate(cfg, b.build(), CompileOptions{1, 1}, test::requests(2)).simulated_time_s);
   return f;
 }
 
@@ -483,13 +487,7 @@ TEST_CASE("every dram.ddr4 setting changes a run or a microbenchmark result", "[
 TEST_CASE("one request end to end with the DDR4 model", "[ddr4][simulate]") {
   SystemConfig cfg = preset("inf1.xlarge");
   apply_override(cfg, "dram.model=ddr4");
-  GraphBuilder b("tiny");
-  const int x = b.input("x", {64});
-  b.linear("fc", x, LinearOptions(64).bias(false));
-  Workload w;
-  w.requests = 1;
-  w.warmup = 0;
-  const Report r = simulate(cfg, b.build(), CompileOptions{1, 1}, w);
+  const Report r = simulate(cfg, test::tiny(), CompileOptions{1, 1}, test::requests(1));
   // The path sums of the simple-model test (test_simulate.cpp) with the DRAM's serialization
   // replaced by the DDR4 stream: 128 B = 2 lines on 2 channels, fresh rows every transfer, so
   // ACT at the tCK-aligned start, tRCD + CL + burst = 48 tCK = 30,000 ps; front end 20 ns.
@@ -548,11 +546,7 @@ TEST_CASE("DDR4 scheduler: closed form equals line-by-line issue on random trans
   // the previous transfer's last read, back to back, or after idle refresh intervals). After
   // every transfer: equal completion time and an equal state (every bank's row, reads since its
   // ACT and first cycle of every command; refresh due times; every counter).
-  std::uint64_t seed = 20261125;
-  auto next = [&seed](std::uint64_t n) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (seed >> 33) % n;
-  };
+  Lcg next{20261125};
   auto pick = [&next](std::initializer_list<std::uint32_t> v) {
     return *(v.begin() + next(v.size()));
   };
@@ -623,11 +617,7 @@ TEST_CASE("DDR4 scheduler: closed form equals line-by-line issue on random trans
 TEST_CASE("DDR4 scheduler: a transfer equals its lines given one by one", "[ddr4]") {
   // The run gives the scheduler a transfer's lines in one call, the microbenchmark one line per
   // call: on the same lines and arrival times both give the same cycles and the same state.
-  std::uint64_t seed = 777;
-  auto next = [&seed](std::uint64_t n) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (seed >> 33) % n;
-  };
+  Lcg next{777};
   std::vector<Ddr4Params> variants(4);
   variants[1].ranks = 2;
   variants[2].read_queue = 3;

@@ -1,21 +1,17 @@
 // The JSON graph format: round trips, the example file and every bad-input path.
 #include <catch2/catch.hpp>
 
-#include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "infsim/common/error.hpp"
 #include "infsim/graph_json.hpp"
 #include "infsim/zoo.hpp"
-
-#ifndef INFSIM_SOURCE_DIR
-#define INFSIM_SOURCE_DIR "."
-#endif
+#include "support.hpp"
 
 using Catch::Matchers::Contains;
 using infsim::Graph;
 using infsim::GraphError;
+using infsim::test::TempDir;
 using nlohmann::json;
 using Shape = std::vector<std::int64_t>;
 
@@ -31,12 +27,6 @@ json conv_graph(const json& extra = json::object()) {
   for (const auto& item : extra.items()) conv[item.key()] = item.value();
   return json{{"name", "g"},
               {"ops", {{{"name", "x"}, {"op", "input"}, {"shape", {3, 8, 8}}}, conv}}};
-}
-
-std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = "/tmp/infsim_test_graph_json_" + name;
-  std::ofstream(path) << text;
-  return path;
 }
 
 void require_same_ops(const Graph& a, const Graph& b) {
@@ -239,18 +229,16 @@ TEST_CASE("load_graph_file errors", "[graph_json]") {
                     Contains("cannot read graph file '/nonexistent/model.json': "));
   CHECK_THROWS_WITH(infsim::load_graph_file("/tmp"), Contains("is a directory"));
 
-  const std::string bad = write_temp("malformed.json", "{\"name\": \"g\", \"ops\": [");
+  const TempDir dir;
+  const std::string bad = dir.write("malformed.json", "{\"name\": \"g\", \"ops\": [");
   CHECK_THROWS_AS(infsim::load_graph_file(bad), GraphError);
   CHECK_THROWS_WITH(infsim::load_graph_file(bad),
                     Contains(bad + ": malformed JSON") && Contains("parse error"));
 
-  const std::string unknown = write_temp("unknown.json", conv_graph({{"dilation", 2}}).dump());
+  const std::string unknown = dir.write("unknown.json", conv_graph({{"dilation", 2}}).dump());
   CHECK_THROWS_WITH(infsim::load_graph_file(unknown),
                     Contains(unknown + ": ops[1] ('conv1'): field 'dilation': unknown key"));
 
-  const std::string good = write_temp("good.json", conv_graph().dump(2));
+  const std::string good = dir.write("good.json", conv_graph().dump(2));
   CHECK(infsim::load_graph_file(good).ops.size() == 2);
-  std::remove(bad.c_str());
-  std::remove(unknown.c_str());
-  std::remove(good.c_str());
 }

@@ -3,15 +3,10 @@
 // `infsim run --graph x.onnx`).
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,25 +18,6 @@
 #include "infsim/zoo.hpp"
 #include "support.hpp"
 
-#ifndef INFSIM_ONNX_MODELS
-#define INFSIM_ONNX_MODELS ""
-#endif
-#ifndef INFSIM_ONNX_PYTHON
-#define INFSIM_ONNX_PYTHON ""
-#endif
-#ifndef INFSIM_ONNX_MISSING
-#define INFSIM_ONNX_MISSING "python3-onnx, python3-numpy"
-#endif
-#ifndef INFSIM_ONNX_TESTDATA
-#define INFSIM_ONNX_TESTDATA ""
-#endif
-#ifndef INFSIM_CLI
-#define INFSIM_CLI "infsim"
-#endif
-#ifndef INFSIM_SOURCE_DIR
-#define INFSIM_SOURCE_DIR "."
-#endif
-
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using infsim::Engine;
@@ -49,6 +25,7 @@ using infsim::Graph;
 using infsim::GraphError;
 using infsim::OnnxImport;
 using infsim::OnnxImportOptions;
+using namespace infsim::test;
 
 namespace {
 
@@ -86,85 +63,13 @@ OnnxImportOptions shapes(std::map<std::string, std::vector<std::int64_t>> s) {
   return o;
 }
 
-int count_kind(const Graph& g, const std::string& kind) {
-  int n = 0;
-  for (const auto& op : g.ops) n += op.kind == kind;
-  return n;
-}
-
 const infsim::Op& op_named(const Graph& g, const std::string& name) {
   const int i = g.find(name);
   REQUIRE(i >= 0);
   return g.ops[static_cast<std::size_t>(i)];
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const infsim::Error& e) {
-    return e.what();
-  }
-  FAIL("no error thrown");
-  return "";
-}
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("infsim_test_onnx_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string p = (path_ / name).string();
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
-
-std::string read_bytes(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-struct Cli {
-  int exit_code = -1;
-  bool signaled = false;
-  std::string out, err;
-};
-
-Cli run_cli(const std::vector<std::string>& args) {
-  TempDir cap;
-  auto quote = [](const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
-  std::string cmd = "exec " + quote(INFSIM_CLI);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " </dev/null >" + quote(cap.file("out")) + " 2>" + quote(cap.file("err"));
-  const int status = std::system(cmd.c_str());
-  Cli r;
-  REQUIRE(status != -1);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.signaled = WIFSIGNALED(status);
-  r.out = read_bytes(cap.file("out"));
-  r.err = read_bytes(cap.file("err"));
-  return r;
-}
-
-void require_clean_cli_error(const Cli& r, const std::vector<std::string>& expect) {
+void require_clean_cli_error(const RunResult& r, const std::vector<std::string>& expect) {
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
   REQUIRE_FALSE(r.signaled);
   CHECK(r.exit_code == 1);
@@ -369,7 +274,7 @@ TEST_CASE("onnx: operators on constants are folded, and a declared output sizes 
   if (testdata("test_relu").empty()) return;
   // Every input of the node is an initializer or a Constant: nothing left to run.
   CHECK_THAT(
-      message_of([] { infsim::import_onnx_file(testdata("test_constant") + "/model.onnx"); }),
+      error_message([] { infsim::import_onnx_file(testdata("test_constant") + "/model.onnx"); }),
       Contains("computes only constants"));
   // Shape -> Gather -> Unsqueeze -> Concat -> Reshape on a fixed-size input folds away.
   const std::string enc = model("bert_base.onnx");
@@ -393,24 +298,24 @@ TEST_CASE("onnx: operators on constants are folded, and a declared output sizes 
 TEST_CASE("onnx: an input left dynamic is an error naming each such input", "[onnx]") {
   const std::string path = model("bert_base.onnx");
   if (path.empty()) return;
-  const std::string msg = message_of([&] { infsim::import_onnx_file(path); });
+  const std::string msg = error_message([&] { infsim::import_onnx_file(path); });
   CHECK_THAT(msg, Contains(path));
   CHECK_THAT(msg, Contains("'input_ids' [batch, seq]"));
   CHECK_THAT(msg, Contains("'token_type_ids' [batch, seq]"));
   CHECK_THAT(msg, Contains("--input-shape"));
   // One set, the other still unknown.
-  const std::string one = message_of([&] {
+  const std::string one = error_message([&] {
     infsim::import_onnx_file(path, shapes({{"input_ids", {1, 8}}}));
   });
   CHECK_THAT(one, Contains("input 'token_type_ids'"));
   CHECK_THAT(one, !Contains("'input_ids'"));
   // Names that are not inputs, wrong ranks and non-positive dimensions.
-  CHECK_THAT(message_of([&] {
+  CHECK_THAT(error_message([&] {
                infsim::import_onnx_file(path, shapes({{"ids", {1, 8}}}));
              }),
              Contains("'ids', which is not a graph input (inputs: 'input_ids', 'token_type_ids')"));
   CHECK_THAT(
-      message_of([&] {
+      error_message([&] {
         infsim::import_onnx_file(path, shapes({{"input_ids", {8}}, {"token_type_ids", {8}}}));
       }),
       Contains("has rank 1, but the input has rank 2"));
@@ -421,22 +326,22 @@ TEST_CASE("onnx: truncated, empty and non-ONNX files are clean errors", "[onnx]"
   const std::string path = model("resnet50.onnx");
   if (path.empty()) return;
   TempDir dir;
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_text(path);
   for (std::size_t cut : {bytes.size() / 2, bytes.size() - 7, std::size_t{40}}) {
     const std::string t = dir.write("truncated.onnx", bytes.substr(0, cut));
     INFO("cut at " << cut);
-    const std::string msg = message_of([&] {
+    const std::string msg = error_message([&] {
       infsim::import_onnx_file(t, shapes({{"input", {1, 3, 224, 224}}}));
     });
     CHECK_THAT(msg, Contains(t));
   }
   const std::string half = dir.write("half.onnx", bytes.substr(0, bytes.size() / 2));
-  CHECK_THAT(message_of([&] { infsim::import_onnx_file(half); }),
+  CHECK_THAT(error_message([&] { infsim::import_onnx_file(half); }),
              Contains("not a valid ONNX model"));
   const std::string text = dir.write("text.onnx", "{\"name\": \"not onnx\"}\n");
-  CHECK_THAT(message_of([&] { infsim::import_onnx_file(text); }), Contains(text + ": not"));
+  CHECK_THAT(error_message([&] { infsim::import_onnx_file(text); }), Contains(text + ": not"));
   const std::string empty = dir.write("empty.onnx", "");
-  CHECK_THAT(message_of([&] { infsim::import_onnx_file(empty); }), Contains("empty"));
+  CHECK_THAT(error_message([&] { infsim::import_onnx_file(empty); }), Contains("empty"));
   std::string noise;
   for (int i = 0; i < 4096; ++i) noise += static_cast<char>((i * 7919 + 13) & 0xff);
   CHECK_THROWS_AS(infsim::import_onnx_file(dir.write("noise.onnx", noise)), infsim::Error);
@@ -446,7 +351,7 @@ TEST_CASE("onnx: truncated, empty and non-ONNX files are clean errors", "[onnx]"
 TEST_CASE("onnx: a graph with a cycle is an error naming its nodes", "[onnx]") {
   const std::string path = model("cycle.onnx");
   if (path.empty()) return;
-  const std::string msg = message_of([&] { infsim::import_onnx_file(path); });
+  const std::string msg = error_message([&] { infsim::import_onnx_file(path); });
   CHECK_THAT(msg, Contains(path));
   CHECK_THAT(msg, Contains("cycle"));
   CHECK_THAT(msg, Contains("'first' (Add)"));
@@ -456,7 +361,7 @@ TEST_CASE("onnx: a graph with a cycle is an error naming its nodes", "[onnx]") {
 TEST_CASE("onnx: unknown operators are listed with counts, or approximated on VectorE", "[onnx]") {
   const std::string path = model("unknown_ops.onnx");
   if (path.empty()) return;
-  const std::string msg = message_of([&] { infsim::import_onnx_file(path); });
+  const std::string msg = error_message([&] { infsim::import_onnx_file(path); });
   CHECK_THAT(msg, Contains("unsupported ONNX operators: Hardmax x1, Sin x2"));
   CHECK_THAT(msg, Contains("--unknown-ops=vector"));
   OnnxImportOptions o;
@@ -496,7 +401,7 @@ TEST_CASE("onnx: load_model_file tells ONNX from JSON by extension or content", 
   const std::string path = model("mobile.onnx");
   if (path.empty()) return;
   TempDir dir;
-  const std::string renamed = dir.write("mobile.model", read_bytes(path));
+  const std::string renamed = dir.write("mobile.model", read_text(path));
   CHECK(infsim::is_onnx_file(renamed));
   const Graph g = infsim::load_model_file(renamed);
   CHECK(g.total_macs() == infsim::import_onnx_file(path).graph.total_macs());
@@ -510,7 +415,7 @@ TEST_CASE("onnx cli: infsim graph prints counts, parameters, MACs and folds", "[
   const std::string path = model("resnet50.onnx");
   if (path.empty()) return;
   TempDir dir;
-  const Cli r = run_cli(
+  const RunResult r = run_cli(
       {"graph", path, "--input-shape", "input=1,3,224,224", "--json", dir.file("report.json")});
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
@@ -520,11 +425,11 @@ TEST_CASE("onnx cli: infsim graph prints counts, parameters, MACs and folds", "[
   CHECK_THAT(r.out, Contains("TensorE"));
   CHECK_THAT(r.out, Contains("53 x BatchNormalization folded into the preceding Conv"));
   CHECK_THAT(r.out, Contains("approximated: nothing"));
-  const auto j = nlohmann::json::parse(read_bytes(dir.file("report.json")));
+  const auto j = nlohmann::json::parse(read_text(dir.file("report.json")));
   CHECK(j.at("parameters").get<std::int64_t>() == 25530472);
   CHECK(j.at("onnx_ops").at("Conv").at("nodes").get<int>() == 53);
   // A JSON graph works too.
-  const Cli js =
+  const RunResult js =
       run_cli({"graph", std::string(INFSIM_SOURCE_DIR) + "/examples/models/tiny_cnn.json"});
   CHECK(js.exit_code == 0);
   CHECK_THAT(js.out, Contains("conv2d"));
@@ -541,10 +446,10 @@ TEST_CASE("onnx cli: errors are one clean line", "[onnx][cli]") {
                           {"--input-shape", "not a whole number"});
   TempDir dir;
   const std::string cut =
-      dir.write("cut.onnx", read_bytes(path).substr(0, read_bytes(path).size() / 3));
+      dir.write("cut.onnx", read_text(path).substr(0, read_text(path).size() / 3));
   require_clean_cli_error(run_cli({"run", "--graph", cut, "--cores", "2"}),
                           {cut, "not a valid ONNX model"});
-  const Cli bad = run_cli({"graph", path, "--unknown-ops", "maybe"});
+  const RunResult bad = run_cli({"graph", path, "--unknown-ops", "maybe"});
   CHECK(bad.exit_code > 0);
   CHECK_FALSE(bad.signaled);
   CHECK_THAT(bad.err, Contains("--unknown-ops"));
@@ -554,23 +459,23 @@ TEST_CASE("onnx cli: run --graph model.onnx simulates on 4 cores", "[onnx][cli]"
   const std::string path = model("resnet50.onnx");
   if (path.empty()) return;
   TempDir dir;
-  const Cli r = run_cli({"run", "--graph", path, "--input-shape", "input=1,3,224,224", "--cores",
-                         "4", "--requests", "60", "--json", dir.file("r.json")});
+  const RunResult r = run_cli({"run", "--graph", path, "--input-shape", "input=1,3,224,224",
+                               "--cores", "4", "--requests", "60", "--json", dir.file("r.json")});
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("throughput"));
-  const auto j = nlohmann::json::parse(read_bytes(dir.file("r.json")));
+  const auto j = nlohmann::json::parse(read_text(dir.file("r.json")));
   CHECK(j.at("cores").get<int>() == 4);
   CHECK(j.at("throughput_per_s").get<double>() > 0);
 
   const std::string enc = model("tiny_encoder.onnx");
-  const Cli t = run_cli(
+  const RunResult t = run_cli(
       {"run", "--graph", enc, "--preset", "inf1.xlarge", "--cores", "4", "--requests", "40"});
   INFO("stderr: " << t.err);
   CHECK(t.exit_code == 0);
 
-  const Cli u = run_cli({"run", "--graph", model("unknown_ops.onnx"), "--unknown-ops=vector",
-                         "--preset", "inf1.xlarge", "--cores", "1", "--requests", "20"});
+  const RunResult u = run_cli({"run", "--graph", model("unknown_ops.onnx"), "--unknown-ops=vector",
+                               "--preset", "inf1.xlarge", "--cores", "1", "--requests", "20"});
   INFO("stderr: " << u.err);
   CHECK(u.exit_code == 0);
   CHECK_THAT(u.out, Contains("approximated: Sin x2 on the VectorEngine"));

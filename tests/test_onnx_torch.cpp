@@ -6,14 +6,8 @@
 // (parameters, MACs from forward hooks); the imports must reproduce them.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,34 +18,15 @@
 #include "infsim/zoo.hpp"
 #include "support.hpp"
 
-#ifndef INFSIM_TORCH_MODELS
-#define INFSIM_TORCH_MODELS ""
-#endif
-#ifndef INFSIM_TORCH_PYTHON
-#define INFSIM_TORCH_PYTHON ""
-#endif
-#ifndef INFSIM_TORCH_MISSING
-#define INFSIM_TORCH_MISSING "python3-torch, python3-torchvision"
-#endif
-#ifndef INFSIM_CLI
-#define INFSIM_CLI "infsim"
-#endif
-
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using infsim::Graph;
 using infsim::OnnxImport;
 using infsim::OnnxImportOptions;
+using namespace infsim::test;
 using nlohmann::json;
 
 namespace {
-
-std::string slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 /// The sidecar of one exported model (models.json, "models" → key), or null when the exports
 /// were not made (no python3 with torch, torchvision and onnx at configure time): the caller
@@ -66,7 +41,7 @@ json exported(const std::string& key) {
   }
   const std::string sidecar = std::string(INFSIM_TORCH_MODELS) + "/models.json";
   REQUIRE(fs::exists(sidecar));
-  const json all = json::parse(slurp(sidecar));
+  const json all = json::parse(read_text(sidecar));
   REQUIRE(all.at("models").contains(key));
   json m = all.at("models").at(key);
   m["path"] = std::string(INFSIM_TORCH_MODELS) + "/" + m.at("file").get<std::string>();
@@ -86,67 +61,6 @@ OnnxImportOptions options_of(const json& m) {
 OnnxImport import_exported(const json& m) {
   return infsim::import_onnx_file(m.at("path").get<std::string>(), options_of(m));
 }
-
-int count_kind(const Graph& g, const std::string& kind) {
-  int n = 0;
-  for (const auto& op : g.ops) n += op.kind == kind;
-  return n;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const infsim::Error& e) {
-    return e.what();
-  }
-  FAIL("no error thrown");
-  return "";
-}
-
-struct Cli {
-  int exit_code = -1;
-  bool signaled = false;
-  std::string out, err;
-};
-
-/// Runs the infsim CLI with `args`, capturing stdout and stderr in files under `dir`.
-Cli run_cli(const std::vector<std::string>& args, const fs::path& dir) {
-  auto quote = [](const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
-  const std::string out = (dir / "out").string(), err = (dir / "err").string();
-  std::string cmd = "exec " + quote(INFSIM_CLI);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " </dev/null >" + quote(out) + " 2>" + quote(err);
-  const int status = std::system(cmd.c_str());
-  REQUIRE(status != -1);
-  Cli r;
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.signaled = WIFSIGNALED(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
-class TempDir {
- public:
-  TempDir()
-      : path_(fs::temp_directory_path() / ("infsim_test_onnx_torch_" + std::to_string(::getpid()) +
-                                           "_" + std::to_string(counter_++))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
 
 /// MACs of the BERT-like encoder at sequence length S (export_torch.py's BertLike): per layer
 /// the Q, K, V and output projections S·4·H², Q·Kᵀ and softmax(·)·V 2·S²·H, the FFN 2·S·H·F;
@@ -210,7 +124,7 @@ TEST_CASE("onnx torch: torchvision's ResNet-50 (opset 13, dynamic batch) matches
   // The batch axis is dynamic: left unset it is an error naming it, and a batch of 4 is one
   // simulated sample with 4 times the work.
   const std::string path = m.at("path").get<std::string>();
-  CHECK_THAT(error_of([&] { infsim::import_onnx_file(path); }),
+  CHECK_THAT(error_message([&] { infsim::import_onnx_file(path); }),
              Contains("'input' [batch, 3, 224, 224]"));
   OnnxImportOptions four;
   four.input_shapes["input"] = {4, 3, 224, 224};
@@ -334,7 +248,7 @@ TEST_CASE("onnx torch cli: run --graph on exported CNN and transformer models, -
     const json m = exported(run.key);
     if (m.is_null()) return;
     TempDir dir;
-    const std::string report = (dir.path() / "r.json").string();
+    const std::string report = dir.file("r.json");
     std::vector<std::string> args = {"run", "--graph", m.at("path").get<std::string>()};
     args.insert(args.end(), run.shapes.begin(), run.shapes.end());
     for (const char* a :
@@ -342,13 +256,13 @@ TEST_CASE("onnx torch cli: run --graph on exported CNN and transformer models, -
       args.push_back(a);
     }
     args.push_back(report);
-    const Cli r = run_cli(args, dir.path());
+    const RunResult r = run_cli(args);
     INFO("stderr: " << r.err);
     REQUIRE_FALSE(r.signaled);
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.out, Contains("cores auto: "));
     CHECK_THAT(r.out, Contains("throughput"));
-    const json j = json::parse(slurp(report));
+    const json j = json::parse(read_text(report));
     CHECK(j.at("cores").get<int>() >= 1);
     CHECK(j.at("cores").get<int>() <= 16);
     CHECK(j.at("throughput_per_s").get<double>() > 0);
@@ -356,11 +270,10 @@ TEST_CASE("onnx torch cli: run --graph on exported CNN and transformer models, -
   }
   // The exported ResNet-50 plans and runs exactly as the zoo's (same cores, same throughput).
   TempDir dir;
-  const std::string report = (dir.path() / "zoo.json").string();
-  const Cli zoo = run_cli({"run", "--model", "resnet50", "--preset", "inf1.6xlarge", "--cores",
-                           "auto", "--requests", "100", "--json", report},
-                          dir.path());
+  const std::string report = dir.file("zoo.json");
+  const RunResult zoo = run_cli({"run", "--model", "resnet50", "--preset", "inf1.6xlarge",
+                                 "--cores", "auto", "--requests", "100", "--json", report});
   REQUIRE(zoo.exit_code == 0);
-  CHECK(json::parse(slurp(report)).at("throughput_per_s").get<double>() ==
+  CHECK(json::parse(read_text(report)).at("throughput_per_s").get<double>() ==
         Approx(resnet_throughput).epsilon(1e-12));
 }

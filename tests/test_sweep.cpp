@@ -2,15 +2,9 @@
 // failing points, resume, parallel jobs, spec errors) and scripts/plot.py's PNGs.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -20,85 +14,17 @@
 #include <nlohmann/json.hpp>
 
 #include "infsim/report.hpp"
-
-#ifndef INFSIM_SOURCE_DIR
-#define INFSIM_SOURCE_DIR "."
-#endif
-#ifndef INFSIM_CLI
-#define INFSIM_CLI "infsim"
-#endif
+#include "support.hpp"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
+using namespace infsim::test;
 using nlohmann::json;
 
 namespace {
 
 using Rows = std::vector<std::vector<std::string>>;
-
-/// A private directory under the temp dir, removed on destruction.
-class Scratch {
- public:
-  Scratch() {
-    static std::atomic<unsigned> n{0};
-    path_ = fs::temp_directory_path() /
-            ("infsim_test_sweep_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(file(name), std::ios::binary) << text;
-    return file(name);
-  }
-
- private:
-  fs::path path_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::string quoted(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-struct Ran {
-  int code = -1;  ///< exit status; -1 when killed by a signal
-  std::string out, err;
-};
-
-/// Runs `program args...` through the shell, stdout and stderr captured.
-Ran run_program(const std::string& program, const std::vector<std::string>& args) {
-  Scratch cap;
-  std::string cmd = "exec " + quoted(program);
-  for (const auto& a : args) cmd += " " + quoted(a);
-  cmd += " </dev/null >" + quoted(cap.file("out")) + " 2>" + quoted(cap.file("err"));
-  const int status = std::system(cmd.c_str());
-  REQUIRE(status != -1);
-  Ran r;
-  if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
-  r.out = slurp(cap.file("out"));
-  r.err = slurp(cap.file("err"));
-  return r;
-}
-
-Ran cli(const std::vector<std::string>& args) {
-  return run_program(INFSIM_CLI, args);
-}
 
 /// An RFC 4180 reader written independently of the CLI's, so each checks the other's output.
 Rows read_csv_text(const std::string& text) {
@@ -130,7 +56,7 @@ Rows read_csv_text(const std::string& text) {
 
 /// A sweep CSV as maps column -> cell, one per row.
 std::vector<std::map<std::string, std::string>> sweep_rows(const std::string& path) {
-  const Rows rows = read_csv_text(slurp(path));
+  const Rows rows = read_csv_text(read_text(path));
   REQUIRE(!rows.empty());
   std::vector<std::map<std::string, std::string>> out;
   for (std::size_t i = 1; i < rows.size(); ++i) {
@@ -156,10 +82,10 @@ std::string good_spec() {
 }
 
 /// Not a crash, nothing on stdout, one "infsim: error:" line holding each of `expect`.
-void require_one_error(const Ran& r, const std::vector<std::string>& expect) {
+void require_one_error(const RunResult& r, const std::vector<std::string>& expect) {
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
-  CHECK(r.code > 0);
-  CHECK(r.code < 128);
+  CHECK(r.exit_code > 0);
+  CHECK(r.exit_code < 128);
   CHECK(r.out.empty());
   const std::string first = r.err.substr(0, r.err.find('\n'));
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
@@ -233,13 +159,14 @@ TEST_CASE("csv: to_csv is a tidy table of the report's summary and tables", "[cs
 }
 
 TEST_CASE("csv: infsim run --csv agrees with --json", "[csv][cli]") {
-  Scratch d;
-  const Ran r = cli({"run", "--preset", "inf1.xlarge", "--graph", tiny_graph(), "--requests", "80",
-                     "--json", d.file("r.json"), "--csv", d.file("r.csv")});
+  TempDir d;
+  const RunResult r =
+      run_cli({"run", "--preset", "inf1.xlarge", "--graph", tiny_graph(), "--requests", "80",
+               "--json", d.file("r.json"), "--csv", d.file("r.csv")});
   INFO(r.err);
-  REQUIRE(r.code == 0);
-  const json j = json::parse(slurp(d.file("r.json")));
-  const Rows rows = read_csv_text(slurp(d.file("r.csv")));
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(read_text(d.file("r.json")));
+  const Rows rows = read_csv_text(read_text(d.file("r.csv")));
   std::map<std::string, std::string> summary;
   std::size_t stage_rows = 0;
   for (const auto& row : rows) {
@@ -261,15 +188,15 @@ TEST_CASE("csv: infsim run --csv agrees with --json", "[csv][cli]") {
 // --- infsim sweep -------------------------------------------------------------------------
 
 TEST_CASE("sweep: grid and list, one row per point, failing points as rows", "[sweep][cli]") {
-  Scratch d;
+  TempDir d;
   const std::string spec = d.write("spec.json", good_spec());
   const std::string out = d.file("out.csv");
-  const Ran r = cli({"sweep", spec, "--out", out, "--jobs", "2"});
+  const RunResult r = run_cli({"sweep", spec, "--out", out, "--jobs", "2"});
   INFO("stderr: " << r.err);
-  REQUIRE(r.code == 0);
+  REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("6 points: 5 ok, 1 error, 0 failed, 0 already done"));
 
-  const Rows raw = read_csv_text(slurp(out));
+  const Rows raw = read_csv_text(read_text(out));
   const std::vector<std::string> first{
       "point",   "preset", "graph", "requests", "cores", "core.sram.capacity_mib",
       "seq_len", "status", "error", "wall_s"};
@@ -304,11 +231,11 @@ TEST_CASE("sweep: grid and list, one row per point, failing points as rows", "[s
   CHECK(bad.at("throughput_per_s").empty());
 
   // A point's figures are exactly those of `infsim run` with the same options.
-  const Ran one =
-      cli({"run", "--preset", "inf1.xlarge", "--graph", tiny_graph(), "--requests", "60", "--cores",
-           "2", "--set", "core.sram.capacity_mib=16", "--json", d.file("one.json")});
-  REQUIRE(one.code == 0);
-  const json j = json::parse(slurp(d.file("one.json")));
+  const RunResult one =
+      run_cli({"run", "--preset", "inf1.xlarge", "--graph", tiny_graph(), "--requests", "60",
+               "--cores", "2", "--set", "core.sram.capacity_mib=16", "--json", d.file("one.json")});
+  REQUIRE(one.exit_code == 0);
+  const json j = json::parse(read_text(d.file("one.json")));
   const auto& same = by_point.at("3");
   CHECK(same.at("throughput_per_s") == j.at("throughput_per_s").dump());
   CHECK(same.at("latency_ms.p99") == j.at("latency_ms").at("p99").dump());
@@ -317,17 +244,17 @@ TEST_CASE("sweep: grid and list, one row per point, failing points as rows", "[s
 }
 
 TEST_CASE("sweep: resume skips points already in the CSV", "[sweep][cli]") {
-  Scratch d;
+  TempDir d;
   const std::string spec = d.write("spec.json", good_spec());
   const std::string out = d.file("out.csv");
-  REQUIRE(cli({"sweep", spec, "--out", out}).code == 0);
-  const std::string full = slurp(out);
+  REQUIRE(run_cli({"sweep", spec, "--out", out}).exit_code == 0);
+  const std::string full = read_text(out);
 
   // Everything done: nothing runs, the file is unchanged.
-  Ran again = cli({"sweep", spec, "--out", out});
-  REQUIRE(again.code == 0);
+  RunResult again = run_cli({"sweep", spec, "--out", out});
+  REQUIRE(again.exit_code == 0);
   CHECK_THAT(again.out, Contains("0 ok, 0 error, 0 failed, 6 already done"));
-  CHECK(slurp(out) == full);
+  CHECK(read_text(out) == full);
 
   // One row removed and a row cut short at the end: only that point runs again.
   std::vector<std::string> lines;
@@ -341,9 +268,9 @@ TEST_CASE("sweep: resume skips points already in the CSV", "[sweep][cli]") {
     if (i != 2) edited += lines[i] + "\n";
   edited += lines[2].substr(0, 30);  // a write interrupted mid-row
   d.write("out.csv", edited);
-  again = cli({"sweep", spec, "--out", out, "--jobs", "1"});
+  again = run_cli({"sweep", spec, "--out", out, "--jobs", "1"});
   INFO(again.err);
-  REQUIRE(again.code == 0);
+  REQUIRE(again.exit_code == 0);
   CHECK_THAT(again.out, Contains("1 ok, 0 error, 0 failed, 5 already done"));
   const auto rows = sweep_rows(out);
   REQUIRE(rows.size() == 6);
@@ -352,24 +279,24 @@ TEST_CASE("sweep: resume skips points already in the CSV", "[sweep][cli]") {
   CHECK(points == std::set<std::string>{"0", "1", "2", "3", "4", "5"});
 
   // Rows of points that did not finish (killed) are run again, not kept.
-  std::string killed = slurp(out);
+  std::string killed = read_text(out);
   const std::size_t ok_at = killed.find(",ok,");
   REQUIRE(ok_at != std::string::npos);
   killed.replace(ok_at, 4, ",failed,");
   d.write("out.csv", killed);
-  again = cli({"sweep", spec, "--out", out});
-  REQUIRE(again.code == 0);
+  again = run_cli({"sweep", spec, "--out", out});
+  REQUIRE(again.exit_code == 0);
   CHECK_THAT(again.out, Contains("1 ok, 0 error, 0 failed, 5 already done"));
   CHECK(sweep_rows(out).size() == 6);
 }
 
 TEST_CASE("sweep: resume keeps the figure columns of a file from another version", "[sweep][cli]") {
-  Scratch d;
+  TempDir d;
   const std::string spec = d.write("spec.json", good_spec());
   const std::string out = d.file("out.csv");
-  REQUIRE(cli({"sweep", spec, "--out", out}).code == 0);
+  REQUIRE(run_cli({"sweep", spec, "--out", out}).exit_code == 0);
   // As if an older infsim wrote it: no "events" column, an "old_field" column; point 2 missing.
-  Rows rows = read_csv_text(slurp(out));
+  Rows rows = read_csv_text(read_text(out));
   const auto events = std::find(rows[0].begin(), rows[0].end(), "events") - rows[0].begin();
   REQUIRE(events < static_cast<std::ptrdiff_t>(rows[0].size()));
   std::string edited;
@@ -383,11 +310,11 @@ TEST_CASE("sweep: resume keeps the figure columns of a file from another version
     edited += line + "\n";
   }
   d.write("out.csv", edited);
-  const Ran again = cli({"sweep", spec, "--out", out});
+  const RunResult again = run_cli({"sweep", spec, "--out", out});
   INFO(again.err);
-  REQUIRE(again.code == 0);
+  REQUIRE(again.exit_code == 0);
   CHECK_THAT(again.out, Contains("1 ok, 0 error, 0 failed, 5 already done"));
-  const Rows now = read_csv_text(slurp(out));
+  const Rows now = read_csv_text(read_text(out));
   REQUIRE(now.size() == 7);
   CHECK(now[0] == read_csv_text(edited)[0]);  // the file's header is kept
   const auto& added = now.back();
@@ -402,10 +329,10 @@ TEST_CASE("sweep: resume keeps the figure columns of a file from another version
 }
 
 TEST_CASE("sweep: the same rows whatever the number of jobs", "[sweep][cli]") {
-  Scratch d;
+  TempDir d;
   const std::string spec = d.write("spec.json", good_spec());
-  REQUIRE(cli({"sweep", spec, "--out", d.file("a.csv"), "--jobs", "1"}).code == 0);
-  REQUIRE(cli({"sweep", spec, "--out", d.file("b.csv"), "-j", "4"}).code == 0);
+  REQUIRE(run_cli({"sweep", spec, "--out", d.file("a.csv"), "--jobs", "1"}).exit_code == 0);
+  REQUIRE(run_cli({"sweep", spec, "--out", d.file("b.csv"), "-j", "4"}).exit_code == 0);
   const auto key = [](std::vector<std::map<std::string, std::string>> rows) {
     std::map<std::string, std::map<std::string, std::string>> m;
     for (auto& row : rows) {
@@ -445,10 +372,10 @@ TEST_CASE("sweep: a bad spec is one clear error and no output", "[sweep][cli]") 
       {R"({"description": 3, )" + g + "}", {"description", "must be a string"}},
   };
   for (const auto& [text, expect] : cases) {
-    Scratch d;
+    TempDir d;
     INFO("spec: " << text);
     const std::string spec = d.write("spec.json", text);
-    const Ran r = cli({"sweep", spec, "--out", d.file("out.csv")});
+    const RunResult r = run_cli({"sweep", spec, "--out", d.file("out.csv")});
     require_one_error(r, expect);
     CHECK_THAT(r.err, Contains("spec.json"));
     CHECK_FALSE(fs::exists(d.file("out.csv")));
@@ -456,26 +383,27 @@ TEST_CASE("sweep: a bad spec is one clear error and no output", "[sweep][cli]") 
 }
 
 TEST_CASE("sweep: bad command lines and unusable outputs", "[sweep][cli]") {
-  Scratch d;
+  TempDir d;
   const std::string spec = d.write("spec.json", good_spec());
-  require_one_error(cli({"sweep", d.file("missing.json"), "--out", d.file("o.csv")}),
+  require_one_error(run_cli({"sweep", d.file("missing.json"), "--out", d.file("o.csv")}),
                     {"cannot read sweep spec", "missing.json"});
   CHECK_FALSE(fs::exists(d.file("o.csv")));
 
-  Ran r = cli({"sweep", spec, "--out", d.file("o.csv"), "--jobs", "0"});
-  CHECK(r.code > 0);
+  RunResult r = run_cli({"sweep", spec, "--out", d.file("o.csv"), "--jobs", "0"});
+  CHECK(r.exit_code > 0);
   CHECK_THAT(r.err, Contains("--jobs"));
-  r = cli({"sweep", spec});
-  CHECK(r.code > 0);
+  r = run_cli({"sweep", spec});
+  CHECK(r.exit_code > 0);
   CHECK_THAT(r.err, Contains("--out"));
   CHECK_FALSE(fs::exists(d.file("o.csv")));
 
   // An output from another sweep (other columns) is left alone.
   const std::string other = d.write("other.csv", "point,model,status\n0,resnet50,ok\n");
-  require_one_error(cli({"sweep", spec, "--out", other}), {"other.csv", "other input columns"});
-  CHECK(slurp(other) == "point,model,status\n0,resnet50,ok\n");
+  require_one_error(run_cli({"sweep", spec, "--out", other}), {"other.csv", "other input columns"});
+  CHECK(read_text(other) == "point,model,status\n0,resnet50,ok\n");
 
-  require_one_error(cli({"sweep", spec, "--out", d.file("no/such/dir/o.csv")}), {"cannot write"});
+  require_one_error(run_cli({"sweep", spec, "--out", d.file("no/such/dir/o.csv")}),
+                    {"cannot write"});
 }
 
 // --- scripts/plot.py ------------------------------------------------------------------------
@@ -485,7 +413,7 @@ namespace {
 /// PNG signature, IHDR first, and the image size from it.
 void require_png(const std::string& path, std::uint32_t width, std::uint32_t height) {
   REQUIRE(fs::exists(path));
-  const std::string png = slurp(path);
+  const std::string png = read_text(path);
   INFO(path << ": " << png.size() << " bytes");
   CHECK(png.size() > 10000);  // axes, lines and text, not an empty canvas
   REQUIRE(png.size() > 24);
@@ -502,14 +430,14 @@ void require_png(const std::string& path, std::uint32_t width, std::uint32_t hei
 
 /// Runs the script itself: its "#!/usr/bin/python3" is Debian's Python, whose matplotlib is
 /// Debian's python3-matplotlib (another python3 first on PATH may lack it).
-Ran plot(const std::vector<std::string>& args) {
+RunResult plot(const std::vector<std::string>& args) {
   return run_program(std::string(INFSIM_SOURCE_DIR) + "/scripts/plot.py", args);
 }
 
 }  // namespace
 
 TEST_CASE("plot: latency-throughput curves and stage bars as PNG", "[plot]") {
-  Scratch d;
+  TempDir d;
   // A sweep CSV as `infsim sweep` writes it (open-loop rates, two configurations).
   std::string csv =
       "point,groups,rate,status,error,wall_s,throughput_per_s,latency_ms.p50,"
@@ -521,60 +449,60 @@ TEST_CASE("plot: latency-throughput curves and stage bars as PNG", "[plot]") {
              "," + std::to_string(1.5 + 0.3 * i * i * g) + "\n";
   csv += "13,4,9000,error,does not fit,0.1,,,\n";
   const std::string sweep = d.write("sweep.csv", csv);
-  Ran r = plot({"latency", sweep, "--group", "groups", "-o", d.file("curve.png")});
+  RunResult r = plot({"latency", sweep, "--group", "groups", "-o", d.file("curve.png")});
   INFO(r.err);
-  REQUIRE(r.code == 0);
+  REQUIRE(r.exit_code == 0);
   require_png(d.file("curve.png"), 960, 600);
 
   r = plot({"xy", sweep, "--x", "rate", "--y", "latency_ms.p99", "--reduce", "min", "-o",
             d.file("xy.png")});
-  REQUIRE(r.code == 0);
+  REQUIRE(r.exit_code == 0);
   require_png(d.file("xy.png"), 960, 600);
 
-  const Ran run = cli({"run", "--preset", "inf1.xlarge", "--graph", tiny_graph(), "--requests",
-                       "50", "--json", d.file("r.json")});
-  REQUIRE(run.code == 0);
+  const RunResult run = run_cli({"run", "--preset", "inf1.xlarge", "--graph", tiny_graph(),
+                                 "--requests", "50", "--json", d.file("r.json")});
+  REQUIRE(run.exit_code == 0);
   r = plot({"stages", d.file("r.json"), "-o", d.file("stages.png")});
   INFO(r.err);
-  REQUIRE(r.code == 0);
+  REQUIRE(r.exit_code == 0);
   require_png(d.file("stages.png"), 1560, 600);
 
   // A pipeline Gantt chart of the first requests, from a trace: 2 stages → 12 × (0.35 · 2 + 1.5)
   // inches at 120 dpi = 1440 × 264 pixels.
-  const Ran traced =
-      cli({"run", "--preset", "inf1.xlarge", "--model", "resnet50", "--cores", "2", "--requests",
-           "40", "--trace", d.file("t.json"), "--trace-requests", "8"});
+  const RunResult traced =
+      run_cli({"run", "--preset", "inf1.xlarge", "--model", "resnet50", "--cores", "2",
+               "--requests", "40", "--trace", d.file("t.json"), "--trace-requests", "8"});
   INFO(traced.err);
-  REQUIRE(traced.code == 0);
+  REQUIRE(traced.exit_code == 0);
   r = plot({"gantt", d.file("t.json"), "-o", d.file("gantt.png")});
   INFO(r.err);
-  REQUIRE(r.code == 0);
+  REQUIRE(r.exit_code == 0);
   require_png(d.file("gantt.png"), 1440, 264);
   r = plot({"gantt", d.file("r.json"), "-o", d.file("g2.png")});
-  CHECK(r.code == 1);
+  CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Contains("traceEvents"));
   CHECK_FALSE(fs::exists(d.file("g2.png")));
 }
 
 TEST_CASE("plot: bad input is one error line, no file", "[plot]") {
-  Scratch d;
+  TempDir d;
   const std::string sweep = d.write("s.csv", "point,status,throughput_per_s\n0,ok,5\n");
-  Ran r = plot({"latency", sweep, "-o", d.file("a.png")});
-  CHECK(r.code == 1);
+  RunResult r = plot({"latency", sweep, "-o", d.file("a.png")});
+  CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, StartsWith("plot.py: error:"));
   CHECK_THAT(r.err, Contains("latency_ms.p50"));
   CHECK_FALSE(fs::exists(d.file("a.png")));
 
   r = plot({"stages", sweep, "-o", d.file("b.png")});
-  CHECK(r.code == 1);
+  CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Contains("not valid JSON"));
   r = plot({"xy", d.file("missing.csv"), "--x", "a", "--y", "b", "-o", d.file("c.png")});
-  CHECK(r.code == 1);
+  CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Contains("cannot read"));
   // Every point failed: nothing to draw is an error, not an empty plot.
   const std::string failed = d.write("f.csv", "point,status,x,y\n0,error,1,\n");
   r = plot({"xy", failed, "--x", "x", "--y", "y", "-o", d.file("d.png")});
-  CHECK(r.code == 1);
+  CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Contains("no numeric points"));
   CHECK_FALSE(fs::exists(d.file("d.png")));
 }

@@ -3,21 +3,17 @@
 
 #include "infsim/common/error.hpp"
 #include "infsim/zoo.hpp"
+#include "support.hpp"
 
 using Catch::Matchers::Contains;
 using infsim::Graph;
+using infsim::test::count_kind;
 using Shape = std::vector<std::int64_t>;
 
 namespace {
 
 bool within(double value, double reference, double tolerance) {
   return value >= reference * (1 - tolerance) && value <= reference * (1 + tolerance);
-}
-
-std::int64_t count_kind(const Graph& g, const std::string& kind) {
-  std::int64_t n = 0;
-  for (const auto& op : g.ops) n += op.kind == kind;
-  return n;
 }
 
 }  // namespace
