@@ -1,4 +1,4 @@
-// The bounded-memory latency histogram (sim/src/stats.hpp): its percentiles against exact
+// The bounded-memory latency histogram (sim/report/src/stats.hpp): its percentiles against exact
 // nearest-rank percentiles on several distributions, its exact min/max/mean, and its memory.
 #include <catch2/catch.hpp>
 
