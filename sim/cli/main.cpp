@@ -47,7 +47,6 @@ CLI::Validator unsigned_whole() {
       ">=0");
 }
 
-/// A finite number >= 0.
 /// A file name that is not empty.
 CLI::Validator non_empty_file() {
   return CLI::Validator(
@@ -55,6 +54,7 @@ CLI::Validator non_empty_file() {
       "FILE");
 }
 
+/// A finite number >= 0.
 CLI::Validator finite_non_negative() {
   return CLI::Validator(
       [](std::string& v) -> std::string {
@@ -246,6 +246,329 @@ std::string fmt_count(double v, const char* unit) {
   return s.str();
 }
 
+// Each subcommand has an options struct, add_*_command (declares its CLI11 options, bound to
+// that struct) and cmd_* (runs it once parsed; throws on errors, which main reports).
+
+/// `infsim run` options.
+struct RunCli {
+  Common c;
+  infsim::Workload wl;
+  std::string trace_file;
+  std::uint64_t trace_first = 0, trace_requests = 20;
+  bool no_progress = false;
+  std::string csv_file;
+};
+
+CLI::App* add_run_command(CLI::App& app, RunCli& o) {
+  auto* run =
+      app.add_subcommand("run", "Compile a model and simulate requests through the pipeline");
+  add_common(run, o.c, true);
+  run->add_option("--requests", o.wl.requests, "Requests to simulate")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  run->add_option("--concurrency", o.wl.concurrency,
+                  "Closed loop: requests in flight (default: 2 x stages)")
+      ->check(unsigned_whole());
+  run->add_option("--rate", o.wl.rate_per_s, "Open loop: Poisson arrival rate in requests/s")
+      ->check(finite_non_negative());
+  run->add_option("--seed", o.wl.seed, "Random seed (open-loop arrivals)")
+      ->check(unsigned_whole())
+      ->capture_default_str();
+  run->add_option("--warmup", o.wl.warmup,
+                  "Warm-up completions excluded from the figures (default: 10% of requests, at "
+                  "least 2 x stages while that leaves half the requests measured)")
+      ->check(whole_at_least(0));
+  run->add_option("--json", o.c.json_file, "Write the report as JSON to FILE")
+      ->check(non_empty_file());
+  run->add_option("--trace", o.trace_file,
+                  "Write a timeline of some requests as a Chrome trace (open it in Perfetto)")
+      ->check(non_empty_file());
+  run->add_option("--trace-first", o.trace_first, "First request id the trace records")
+      ->check(unsigned_whole())
+      ->capture_default_str();
+  run->add_option("--trace-requests", o.trace_requests, "Requests the trace records")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  run->add_flag("--no-progress", o.no_progress,
+                "No progress bar (it shows only when stderr is a terminal anyway)");
+  run->add_option("--csv", o.csv_file,
+                  "Write the report's tables as CSV to FILE (section,index,field,value; "
+                  "docs/REPORT.md)")
+      ->check(non_empty_file());
+  return run;
+}
+
+void cmd_run(const RunCli& o) {
+  const infsim::SystemConfig cfg = make_config(o.c);
+  const infsim::Graph g = make_graph(o.c);
+  infsim::validate(o.wl);
+  infsim::CoreChoice choice;
+  const infsim::Plan plan = make_plan(o.c, cfg, g, o.wl, &choice);
+  infsim::RunOptions run_opts;
+  nlohmann::json trace;
+  if (!o.trace_file.empty()) {
+    run_opts.trace = &trace;
+    run_opts.trace_first = o.trace_first;
+    run_opts.trace_requests = o.trace_requests;
+  }
+  const bool bar = !o.no_progress && isatty(STDERR_FILENO) != 0;
+  if (bar) run_opts.progress = progress_bar;
+  const infsim::Report r = infsim::simulate(cfg, g, plan, o.wl, run_opts);
+  if (bar) std::cerr << "\r\033[K" << std::flush;  // clear the bar
+  if (!o.trace_file.empty()) write_file(o.trace_file, trace.dump() + "\n");
+  if (!o.c.json_file.empty()) write_file(o.c.json_file, infsim::to_json(r).dump(2) + "\n");
+  if (!o.csv_file.empty()) write_file(o.csv_file, infsim::to_csv(r));
+  if (choice.chosen != 0)
+    std::cout << "cores auto: " << choice.chosen << " (" << choice.reason << ")\n";
+  std::cout << infsim::format_text(r);
+}
+
+/// Sweeps: `infsim run` over a grid of points, in parallel child processes (sweep.cpp).
+CLI::App* add_sweep_command(CLI::App& app, infsim_cli::SweepOptions& o) {
+  auto* sweep = app.add_subcommand(
+      "sweep", "Run `infsim run` over a grid or list of points in parallel; a CSV row per point");
+  sweep->add_option("spec", o.spec_file, "Sweep spec, JSON (docs/SWEEP.md)")
+      ->required()
+      ->check(non_empty_file());
+  sweep->add_option("--out", o.out_file, "CSV to write; points in it are skipped (resume)")
+      ->required()
+      ->check(non_empty_file());
+  sweep->add_option("--jobs,-j", o.jobs, "Points run at once (default: the number of cores)")
+      ->check(whole_at_least(1));
+  return sweep;
+}
+
+/// `run` is the `infsim run` subcommand: a spec may set any of its options.
+void cmd_sweep(const infsim_cli::SweepOptions& o, const CLI::App& run) {
+  infsim_cli::run_sweep(
+      o,
+      [&run](const std::string& name) { return run.get_option_no_throw("--" + name) != nullptr; },
+      std::cout, std::cerr);
+}
+
+CLI::App* add_compile_command(CLI::App& app, Common& c) {
+  auto* comp =
+      app.add_subcommand("compile", "Shard a model into pipeline stages and print the plan");
+  add_common(comp, c, true);
+  comp->add_option("--json", c.json_file, "Write the plan as JSON to FILE")
+      ->check(non_empty_file());
+  return comp;
+}
+
+/// The plan as a table, a row per stage, and its estimated bottleneck.
+void print_plan(const infsim::Plan& p, const infsim::Graph& g, const infsim::SystemConfig& cfg) {
+  std::cout << g.name << " on " << cfg.name << ": " << p.mode() << ", " << p.cores << " cores";
+  if (p.groups > 1) std::cout << " (" << p.groups << " groups of " << p.cores / p.groups << ")";
+  std::cout << ", batch " << p.batch << ", State Buffer " << p.sram_capacity << " bytes per core\n";
+  std::cout << "stage group core chip  ops  weights(B) streamed(B)   SRAM(B)  SRAM%   est us"
+               "  first op\n";
+  for (const auto& s : p.stages) {
+    std::cout << std::setw(5) << s.index << std::setw(6) << s.group << std::setw(5) << s.core
+              << std::setw(5) << s.chip << std::setw(5) << (s.op_end - s.op_begin) << std::setw(12)
+              << s.weight_bytes << std::setw(12) << s.streamed_weight_bytes << std::setw(10)
+              << s.sram_bytes << std::setw(6) << std::fixed << std::setprecision(0)
+              << 100.0 * s.sram_bytes / p.sram_capacity << "%" << std::setw(9)
+              << std::setprecision(2) << static_cast<double>(s.est_stage_ps()) / infsim::kPsPerUs
+              << "  " << g.ops[static_cast<std::size_t>(p.op_order[s.op_begin])].name << "\n";
+  }
+  std::cout << "estimated bottleneck stage time "
+            << static_cast<double>(p.bottleneck_ps()) / infsim::kPsPerUs
+            << " us; NeuronLink bytes per request " << p.neuronlink_bytes << "\n";
+}
+
+void cmd_compile(const Common& c) {
+  const infsim::SystemConfig cfg = make_config(c);
+  const infsim::Graph g = make_graph(c);
+  infsim::CoreChoice choice;
+  infsim::Workload probe;
+  probe.requests = 400;
+  const infsim::Plan p = make_plan(c, cfg, g, probe, &choice);
+  nlohmann::json j = infsim::plan_to_json(p, g);
+  if (choice.chosen != 0) {
+    std::cout << "core counts for " << g.name << " on " << cfg.name << ", batch " << p.batch << " ("
+              << g.param_count() << " parameters, " << g.weight_bytes() << " bytes of weights)\n"
+              << infsim::format_core_table(choice) << "\n";
+    j["auto_cores"] = infsim::core_choice_json(choice);
+  }
+  if (!c.json_file.empty()) write_file(c.json_file, j.dump(2) + "\n");
+  print_plan(p, g, cfg);
+}
+
+/// `infsim presets` options.
+struct PresetsCli {
+  std::string show;
+  bool reference = false;
+};
+
+CLI::App* add_presets_command(CLI::App& app, PresetsCli& o) {
+  auto* presets = app.add_subcommand("presets", "List the topology presets");
+  presets->add_option("--show", o.show, "Print one preset's full configuration as JSON");
+  presets->add_flag("--reference", o.reference, "Print the configuration reference (Markdown)");
+  return presets;
+}
+
+void cmd_presets(const PresetsCli& o) {
+  if (o.reference) {
+    std::cout << infsim::config_reference_markdown();
+  } else if (!o.show.empty()) {
+    std::cout << infsim::to_json(infsim::preset(o.show)).dump(2) << "\n";
+  } else {
+    for (const auto& name : infsim::preset_names()) {
+      const infsim::SystemConfig c = infsim::preset(name);
+      std::cout << std::left << std::setw(34) << name << std::right << std::setw(3) << c.chips
+                << " chips " << std::setw(3) << c.total_cores() << " cores  " << c.description
+                << "\n";
+    }
+  }
+}
+
+/// `seq_len`: the sequence length of transformer models (--seq-len).
+CLI::App* add_models_command(CLI::App& app, int& seq_len) {
+  auto* models = app.add_subcommand("models", "List the built-in models");
+  models->add_option("--seq-len", seq_len, "Sequence length of transformer models")
+      ->check(CLI::Range(1, 512));
+  return models;
+}
+
+void cmd_models(int seq_len) {
+  infsim::ModelOptions mo;
+  mo.seq_len = seq_len;
+  for (const auto& m : infsim::zoo_models()) {
+    const infsim::Graph g = infsim::build_model(m.name, mo);
+    std::cout << std::left << std::setw(12) << m.name << std::right << std::setw(12)
+              << fmt_count(g.param_count() / 1e6, " M params") << std::setw(14)
+              << fmt_count(g.total_macs() / 1e9, " G MACs") << std::setw(6) << g.ops.size()
+              << " ops  " << m.description << "\n";
+  }
+}
+
+/// `infsim graph` options: what a graph file (ONNX or JSON) imports as.
+struct GraphCli {
+  std::string path;
+  std::string json_file;
+  OnnxCli onnx;
+};
+
+CLI::App* add_graph_command(CLI::App& app, GraphCli& o) {
+  auto* graph = app.add_subcommand(
+      "graph",
+      "Import a graph file (ONNX or JSON) and print operator counts by type and engine, "
+      "parameters, MACs and what was folded or approximated");
+  graph->add_option("file", o.path, "The graph file")->required()->check(non_empty_file());
+  add_onnx_options(graph, o.onnx);
+  graph->add_option("--json", o.json_file, "Write the import report as JSON to FILE")
+      ->check(non_empty_file());
+  return graph;
+}
+
+void cmd_graph(const GraphCli& o) {
+  infsim::OnnxImport imp;
+  if (infsim::is_onnx_file(o.path)) {
+    imp = infsim::import_onnx_file(o.path, onnx_options(o.onnx));
+  } else {
+    imp.graph = infsim::load_graph_file(o.path);
+    imp.report.file = o.path;
+  }
+  if (!o.json_file.empty()) {
+    write_file(o.json_file, infsim::import_report_to_json(imp).dump(2) + "\n");
+  }
+  std::cout << infsim::format_import_report(imp);
+}
+
+/// `infsim microbench dram|link|tensor` options: component microbenchmarks.
+struct MicrobenchCli {
+  Common c;  ///< --preset, --config, --set and --json, shared by the three
+  std::string pattern = "sequential";
+  std::uint32_t cores = 1, hops = 1, flows = 1;
+  std::uint64_t requests = 100000, seed = 1, link_bytes = 1 << 20, link_transfers = 64;
+  std::int64_t m = 0, n = 0, k = 0;
+  CLI::App* dram = nullptr;  ///< the subcommands, to tell which one ran
+  CLI::App* link = nullptr;
+};
+
+CLI::App* add_microbench_command(CLI::App& app, MicrobenchCli& o) {
+  auto* mb = app.add_subcommand("microbench", "Run one hardware component under a synthetic load");
+  mb->require_subcommand(1);
+  o.dram = mb->add_subcommand("dram", "Stream 64-byte reads through one chip's DRAM");
+  add_common(o.dram, o.c, false);
+  o.dram->add_option("--pattern", o.pattern, "Access pattern")
+      ->check(CLI::IsMember({"sequential", "random"}))
+      ->capture_default_str();
+  o.dram->add_option("--cores", o.cores, "Cores streaming at once")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  o.dram->add_option("--requests", o.requests, "Reads per core")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  o.dram->add_option("--seed", o.seed, "Seed of the random pattern")->check(unsigned_whole());
+  o.dram->add_option("--json", o.c.json_file, "Write the figures as JSON to FILE")
+      ->check(non_empty_file());
+  o.link = mb->add_subcommand("link", "Send transfers over NeuronLink hops");
+  add_common(o.link, o.c, false);
+  o.link->add_option("--hops", o.hops, "Hops on the route")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  o.link->add_option("--flows", o.flows, "Flows sharing the route")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  o.link->add_option("--bytes", o.link_bytes, "Bytes per transfer")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  o.link->add_option("--transfers", o.link_transfers, "Transfers per flow")
+      ->check(whole_at_least(1))
+      ->capture_default_str();
+  o.link->add_option("--json", o.c.json_file, "Write the figures as JSON to FILE")
+      ->check(non_empty_file());
+  auto* tensor = mb->add_subcommand("tensor", "One GEMM (m x k) . (k x n) on a TensorEngine");
+  add_common(tensor, o.c, false);
+  tensor->add_option("--m", o.m, "Rows streamed (moving operand)")
+      ->required()
+      ->check(whole_at_least(1));
+  tensor->add_option("--n", o.n, "Output columns")->required()->check(whole_at_least(1));
+  tensor->add_option("--k", o.k, "Reduction length")->required()->check(whole_at_least(1));
+  tensor->add_option("--json", o.c.json_file, "Write the figures as JSON to FILE")
+      ->check(non_empty_file());
+  return mb;
+}
+
+void cmd_microbench(const MicrobenchCli& o) {
+  const infsim::SystemConfig cfg = make_config(o.c);
+  nlohmann::json j;
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(2);
+  if (o.dram->parsed()) {
+    const auto r = infsim::microbench_dram(cfg, o.pattern, o.cores, o.requests, o.seed);
+    j = infsim::to_json(r);
+    text << "DRAM " << r.pattern << ", " << r.cores << " core(s), " << r.requests
+         << " reads of 64 B on " << cfg.name << "\n  bandwidth " << r.bandwidth_gib_s
+         << " GiB/s of " << r.peak_gib_s << " GiB/s peak ("
+         << 100.0 * r.bandwidth_gib_s / r.peak_gib_s << "%), row hits " << 100.0 * r.row_hit_rate
+         << "%\n  read latency ns: p50 " << r.latency_ns.p50 << "  p90 " << r.latency_ns.p90
+         << "  p99 " << r.latency_ns.p99 << "  max " << r.latency_ns.max << "\n  per core GiB/s:";
+    for (double b : r.per_core_gib_s) text << " " << b;
+    text << "\n";
+  } else if (o.link->parsed()) {
+    const auto r = infsim::microbench_link(cfg, o.hops, o.flows, o.link_bytes, o.link_transfers);
+    j = infsim::to_json(r);
+    text << "NeuronLink " << r.hops << " hop(s), " << r.flows << " flow(s) of "
+         << r.transfers_per_flow << " x " << r.transfer_bytes << " B on " << cfg.name
+         << "\n  bandwidth " << r.bandwidth_gib_s << " GiB/s (link peak " << r.peak_gib_s
+         << " GiB/s)\n  latency ns: p50 " << r.latency_ns.p50 << "  p99 " << r.latency_ns.p99
+         << "  max " << r.latency_ns.max << "\n  per flow GiB/s:";
+    for (double b : r.per_flow_gib_s) text << " " << b;
+    text << "\n";
+  } else {
+    const auto r = infsim::microbench_tensor(cfg, o.m, o.n, o.k);
+    j = infsim::to_json(r);
+    text << "TensorEngine " << r.rows << "x" << r.cols << ": (" << r.m << " x " << r.k << ") . ("
+         << r.k << " x " << r.n << ")\n  " << r.cycles << " cycles (" << r.time_us << " us), "
+         << r.folds << " folds, " << r.macs << " MACs, utilization " << 100.0 * r.utilization
+         << "%\n";
+  }
+  if (!o.c.json_file.empty()) write_file(o.c.json_file, j.dump(2) + "\n");
+  std::cout << text.str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -255,138 +578,21 @@ int main(int argc, char** argv) {
   // "A subcommand is required".
   app.require_subcommand(0, 1);
 
-  Common run_c;
-  infsim::Workload wl;
-  auto* run =
-      app.add_subcommand("run", "Compile a model and simulate requests through the pipeline");
-  add_common(run, run_c, true);
-  run->add_option("--requests", wl.requests, "Requests to simulate")
-      ->check(whole_at_least(1))
-      ->capture_default_str();
-  run->add_option("--concurrency", wl.concurrency,
-                  "Closed loop: requests in flight (default: 2 x stages)")
-      ->check(unsigned_whole());
-  run->add_option("--rate", wl.rate_per_s, "Open loop: Poisson arrival rate in requests/s")
-      ->check(finite_non_negative());
-  run->add_option("--seed", wl.seed, "Random seed (open-loop arrivals)")
-      ->check(unsigned_whole())
-      ->capture_default_str();
-  run->add_option("--warmup", wl.warmup,
-                  "Warm-up completions excluded from the figures (default: 10% of requests, at "
-                  "least 2 x stages while that leaves half the requests measured)")
-      ->check(whole_at_least(0));
-  run->add_option("--json", run_c.json_file, "Write the report as JSON to FILE")
-      ->check(non_empty_file());
-  std::string trace_file;
-  std::uint64_t trace_first = 0, trace_requests = 20;
-  run->add_option("--trace", trace_file,
-                  "Write a timeline of some requests as a Chrome trace (open it in Perfetto)")
-      ->check(non_empty_file());
-  run->add_option("--trace-first", trace_first, "First request id the trace records")
-      ->check(unsigned_whole())
-      ->capture_default_str();
-  run->add_option("--trace-requests", trace_requests, "Requests the trace records")
-      ->check(whole_at_least(1))
-      ->capture_default_str();
-  bool no_progress = false;
-  run->add_flag("--no-progress", no_progress,
-                "No progress bar (it shows only when stderr is a terminal anyway)");
-  std::string run_csv;
-  run->add_option("--csv", run_csv,
-                  "Write the report's tables as CSV to FILE (section,index,field,value; "
-                  "docs/REPORT.md)")
-      ->check(non_empty_file());
-
-  // Sweeps: `infsim run` over a grid of points, in parallel child processes (sweep.cpp).
+  // Declared in this order, which is the order of `infsim --help`.
+  RunCli run_o;
+  CLI::App* run = add_run_command(app, run_o);
   infsim_cli::SweepOptions sweep_o;
-  auto* sweep = app.add_subcommand(
-      "sweep", "Run `infsim run` over a grid or list of points in parallel; a CSV row per point");
-  sweep->add_option("spec", sweep_o.spec_file, "Sweep spec, JSON (docs/SWEEP.md)")
-      ->required()
-      ->check(non_empty_file());
-  sweep->add_option("--out", sweep_o.out_file, "CSV to write; points in it are skipped (resume)")
-      ->required()
-      ->check(non_empty_file());
-  sweep->add_option("--jobs,-j", sweep_o.jobs, "Points run at once (default: the number of cores)")
-      ->check(whole_at_least(1));
-
-  Common comp_c;
-  auto* comp =
-      app.add_subcommand("compile", "Shard a model into pipeline stages and print the plan");
-  add_common(comp, comp_c, true);
-  comp->add_option("--json", comp_c.json_file, "Write the plan as JSON to FILE")
-      ->check(non_empty_file());
-
-  std::string show;
-  bool reference = false;
-  auto* presets = app.add_subcommand("presets", "List the topology presets");
-  presets->add_option("--show", show, "Print one preset's full configuration as JSON");
-  presets->add_flag("--reference", reference, "Print the configuration reference (Markdown)");
-
-  int models_seq = 128;
-  auto* models = app.add_subcommand("models", "List the built-in models");
-  models->add_option("--seq-len", models_seq, "Sequence length of transformer models")
-      ->check(CLI::Range(1, 512));
-
-  // What a graph file (ONNX or JSON) imports as.
-  std::string graph_path, graph_json;
-  OnnxCli graph_onnx;
-  auto* graph_cmd = app.add_subcommand(
-      "graph",
-      "Import a graph file (ONNX or JSON) and print operator counts by type and engine, "
-      "parameters, MACs and what was folded or approximated");
-  graph_cmd->add_option("file", graph_path, "The graph file")->required()->check(non_empty_file());
-  add_onnx_options(graph_cmd, graph_onnx);
-  graph_cmd->add_option("--json", graph_json, "Write the import report as JSON to FILE")
-      ->check(non_empty_file());
-
-  // Component microbenchmarks.
-  Common mb_c;
-  auto* mb = app.add_subcommand("microbench", "Run one hardware component under a synthetic load");
-  mb->require_subcommand(1);
-  std::string pattern = "sequential";
-  std::uint32_t mb_cores = 1, hops = 1, flows = 1;
-  std::uint64_t mb_requests = 100000, mb_seed = 1, link_bytes = 1 << 20, link_transfers = 64;
-  std::int64_t gm = 0, gn = 0, gk = 0;
-  auto* mb_dram = mb->add_subcommand("dram", "Stream 64-byte reads through one chip's DRAM");
-  add_common(mb_dram, mb_c, false);
-  mb_dram->add_option("--pattern", pattern, "Access pattern")
-      ->check(CLI::IsMember({"sequential", "random"}))
-      ->capture_default_str();
-  mb_dram->add_option("--cores", mb_cores, "Cores streaming at once")
-      ->check(whole_at_least(1))
-      ->capture_default_str();
-  mb_dram->add_option("--requests", mb_requests, "Reads per core")
-      ->check(whole_at_least(1))
-      ->capture_default_str();
-  mb_dram->add_option("--seed", mb_seed, "Seed of the random pattern")->check(unsigned_whole());
-  mb_dram->add_option("--json", mb_c.json_file, "Write the figures as JSON to FILE")
-      ->check(non_empty_file());
-  auto* mb_link = mb->add_subcommand("link", "Send transfers over NeuronLink hops");
-  add_common(mb_link, mb_c, false);
-  mb_link->add_option("--hops", hops, "Hops on the route")
-      ->check(whole_at_least(1))
-      ->capture_default_str();
-  mb_link->add_option("--flows", flows, "Flows sharing the route")
-      ->check(whole_at_least(1))
-      ->capture_default_str();
-  mb_link->add_option("--bytes", link_bytes, "Bytes per transfer")
-      ->check(whole_at_least(1))
-      ->capture_default_str();
-  mb_link->add_option("--transfers", link_transfers, "Transfers per flow")
-      ->check(whole_at_least(1))
-      ->capture_default_str();
-  mb_link->add_option("--json", mb_c.json_file, "Write the figures as JSON to FILE")
-      ->check(non_empty_file());
-  auto* mb_tensor = mb->add_subcommand("tensor", "One GEMM (m x k) . (k x n) on a TensorEngine");
-  add_common(mb_tensor, mb_c, false);
-  mb_tensor->add_option("--m", gm, "Rows streamed (moving operand)")
-      ->required()
-      ->check(whole_at_least(1));
-  mb_tensor->add_option("--n", gn, "Output columns")->required()->check(whole_at_least(1));
-  mb_tensor->add_option("--k", gk, "Reduction length")->required()->check(whole_at_least(1));
-  mb_tensor->add_option("--json", mb_c.json_file, "Write the figures as JSON to FILE")
-      ->check(non_empty_file());
+  CLI::App* sweep = add_sweep_command(app, sweep_o);
+  Common compile_o;
+  CLI::App* compile = add_compile_command(app, compile_o);
+  PresetsCli presets_o;
+  CLI::App* presets = add_presets_command(app, presets_o);
+  int models_seq_len = 128;
+  CLI::App* models = add_models_command(app, models_seq_len);
+  GraphCli graph_o;
+  CLI::App* graph = add_graph_command(app, graph_o);
+  MicrobenchCli microbench_o;
+  CLI::App* microbench = add_microbench_command(app, microbench_o);
 
   try {
     app.parse(argc, argv);
@@ -400,142 +606,19 @@ int main(int argc, char** argv) {
 
   try {
     if (run->parsed()) {
-      const infsim::SystemConfig cfg = make_config(run_c);
-      const infsim::Graph g = make_graph(run_c);
-      infsim::validate(wl);
-      infsim::CoreChoice choice;
-      const infsim::Plan plan = make_plan(run_c, cfg, g, wl, &choice);
-      infsim::RunOptions run_opts;
-      nlohmann::json trace;
-      if (!trace_file.empty()) {
-        run_opts.trace = &trace;
-        run_opts.trace_first = trace_first;
-        run_opts.trace_requests = trace_requests;
-      }
-      const bool bar = !no_progress && isatty(STDERR_FILENO) != 0;
-      if (bar) run_opts.progress = progress_bar;
-      const infsim::Report r = infsim::simulate(cfg, g, plan, wl, run_opts);
-      if (bar) std::cerr << "\r\033[K" << std::flush;  // clear the bar
-      if (!trace_file.empty()) write_file(trace_file, trace.dump() + "\n");
-      if (!run_c.json_file.empty()) write_file(run_c.json_file, infsim::to_json(r).dump(2) + "\n");
-      if (!run_csv.empty()) write_file(run_csv, infsim::to_csv(r));
-      if (choice.chosen != 0)
-        std::cout << "cores auto: " << choice.chosen << " (" << choice.reason << ")\n";
-      std::cout << infsim::format_text(r);
+      cmd_run(run_o);
     } else if (sweep->parsed()) {
-      infsim_cli::run_sweep(
-          sweep_o,
-          [run](const std::string& name) {
-            return run->get_option_no_throw("--" + name) != nullptr;
-          },
-          std::cout, std::cerr);
-    } else if (comp->parsed()) {
-      const infsim::SystemConfig cfg = make_config(comp_c);
-      const infsim::Graph g = make_graph(comp_c);
-      infsim::CoreChoice choice;
-      infsim::Workload probe;
-      probe.requests = 400;
-      const infsim::Plan p = make_plan(comp_c, cfg, g, probe, &choice);
-      nlohmann::json j = infsim::plan_to_json(p, g);
-      if (choice.chosen != 0) {
-        std::cout << "core counts for " << g.name << " on " << cfg.name << ", batch " << p.batch
-                  << " (" << g.param_count() << " parameters, " << g.weight_bytes()
-                  << " bytes of weights)\n"
-                  << infsim::format_core_table(choice) << "\n";
-        j["auto_cores"] = infsim::core_choice_json(choice);
-      }
-      if (!comp_c.json_file.empty()) write_file(comp_c.json_file, j.dump(2) + "\n");
-      std::cout << g.name << " on " << cfg.name << ": " << p.mode() << ", " << p.cores << " cores";
-      if (p.groups > 1) std::cout << " (" << p.groups << " groups of " << p.cores / p.groups << ")";
-      std::cout << ", batch " << p.batch << ", State Buffer " << p.sram_capacity
-                << " bytes per core\n";
-      std::cout << "stage group core chip  ops  weights(B) streamed(B)   SRAM(B)  SRAM%   est us"
-                   "  first op\n";
-      for (const auto& s : p.stages) {
-        std::cout << std::setw(5) << s.index << std::setw(6) << s.group << std::setw(5) << s.core
-                  << std::setw(5) << s.chip << std::setw(5) << (s.op_end - s.op_begin)
-                  << std::setw(12) << s.weight_bytes << std::setw(12) << s.streamed_weight_bytes
-                  << std::setw(10) << s.sram_bytes << std::setw(6) << std::fixed
-                  << std::setprecision(0) << 100.0 * s.sram_bytes / p.sram_capacity << "%"
-                  << std::setw(9) << std::setprecision(2)
-                  << static_cast<double>(s.est_stage_ps()) / infsim::kPsPerUs << "  "
-                  << g.ops[static_cast<std::size_t>(p.op_order[s.op_begin])].name << "\n";
-      }
-      std::cout << "estimated bottleneck stage time "
-                << static_cast<double>(p.bottleneck_ps()) / infsim::kPsPerUs
-                << " us; NeuronLink bytes per request " << p.neuronlink_bytes << "\n";
+      cmd_sweep(sweep_o, *run);
+    } else if (compile->parsed()) {
+      cmd_compile(compile_o);
     } else if (presets->parsed()) {
-      if (reference) {
-        std::cout << infsim::config_reference_markdown();
-      } else if (!show.empty()) {
-        std::cout << infsim::to_json(infsim::preset(show)).dump(2) << "\n";
-      } else {
-        for (const auto& name : infsim::preset_names()) {
-          const infsim::SystemConfig c = infsim::preset(name);
-          std::cout << std::left << std::setw(34) << name << std::right << std::setw(3) << c.chips
-                    << " chips " << std::setw(3) << c.total_cores() << " cores  " << c.description
-                    << "\n";
-        }
-      }
-    } else if (mb->parsed()) {
-      const infsim::SystemConfig cfg = make_config(mb_c);
-      nlohmann::json j;
-      std::ostringstream text;
-      text << std::fixed << std::setprecision(2);
-      if (mb_dram->parsed()) {
-        const auto r = infsim::microbench_dram(cfg, pattern, mb_cores, mb_requests, mb_seed);
-        j = infsim::to_json(r);
-        text << "DRAM " << r.pattern << ", " << r.cores << " core(s), " << r.requests
-             << " reads of 64 B on " << cfg.name << "\n  bandwidth " << r.bandwidth_gib_s
-             << " GiB/s of " << r.peak_gib_s << " GiB/s peak ("
-             << 100.0 * r.bandwidth_gib_s / r.peak_gib_s << "%), row hits "
-             << 100.0 * r.row_hit_rate << "%\n  read latency ns: p50 " << r.latency_ns.p50
-             << "  p90 " << r.latency_ns.p90 << "  p99 " << r.latency_ns.p99 << "  max "
-             << r.latency_ns.max << "\n  per core GiB/s:";
-        for (double b : r.per_core_gib_s) text << " " << b;
-        text << "\n";
-      } else if (mb_link->parsed()) {
-        const auto r = infsim::microbench_link(cfg, hops, flows, link_bytes, link_transfers);
-        j = infsim::to_json(r);
-        text << "NeuronLink " << r.hops << " hop(s), " << r.flows << " flow(s) of "
-             << r.transfers_per_flow << " x " << r.transfer_bytes << " B on " << cfg.name
-             << "\n  bandwidth " << r.bandwidth_gib_s << " GiB/s (link peak " << r.peak_gib_s
-             << " GiB/s)\n  latency ns: p50 " << r.latency_ns.p50 << "  p99 " << r.latency_ns.p99
-             << "  max " << r.latency_ns.max << "\n  per flow GiB/s:";
-        for (double b : r.per_flow_gib_s) text << " " << b;
-        text << "\n";
-      } else {
-        const auto r = infsim::microbench_tensor(cfg, gm, gn, gk);
-        j = infsim::to_json(r);
-        text << "TensorEngine " << r.rows << "x" << r.cols << ": (" << r.m << " x " << r.k
-             << ") . (" << r.k << " x " << r.n << ")\n  " << r.cycles << " cycles (" << r.time_us
-             << " us), " << r.folds << " folds, " << r.macs << " MACs, utilization "
-             << 100.0 * r.utilization << "%\n";
-      }
-      if (!mb_c.json_file.empty()) write_file(mb_c.json_file, j.dump(2) + "\n");
-      std::cout << text.str();
-    } else if (graph_cmd->parsed()) {
-      infsim::OnnxImport imp;
-      if (infsim::is_onnx_file(graph_path)) {
-        imp = infsim::import_onnx_file(graph_path, onnx_options(graph_onnx));
-      } else {
-        imp.graph = infsim::load_graph_file(graph_path);
-        imp.report.file = graph_path;
-      }
-      if (!graph_json.empty()) {
-        write_file(graph_json, infsim::import_report_to_json(imp).dump(2) + "\n");
-      }
-      std::cout << infsim::format_import_report(imp);
+      cmd_presets(presets_o);
+    } else if (microbench->parsed()) {
+      cmd_microbench(microbench_o);
+    } else if (graph->parsed()) {
+      cmd_graph(graph_o);
     } else if (models->parsed()) {
-      infsim::ModelOptions mo;
-      mo.seq_len = models_seq;
-      for (const auto& m : infsim::zoo_models()) {
-        const infsim::Graph g = infsim::build_model(m.name, mo);
-        std::cout << std::left << std::setw(12) << m.name << std::right << std::setw(12)
-                  << fmt_count(g.param_count() / 1e6, " M params") << std::setw(14)
-                  << fmt_count(g.total_macs() / 1e9, " G MACs") << std::setw(6) << g.ops.size()
-                  << " ops  " << m.description << "\n";
-      }
+      cmd_models(models_seq_len);
     }
   } catch (const std::exception& e) {
     std::cerr << "infsim: error: " << e.what() << "\n";

@@ -369,154 +369,207 @@ SweepPlan plan_sweep(const ordered_json& spec, const std::string& origin,
   return plan;
 }
 
-void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, std::ostream& out,
-               std::ostream& log) {
-  const std::string origin = "sweep spec '" + opts.spec_file + "'";
-  std::ifstream spec_in(opts.spec_file, std::ios::binary);
-  if (!spec_in) throw infsim::IoError("cannot read sweep spec '" + opts.spec_file + "'");
-  ordered_json spec;
+namespace {
+
+/// The sweep spec file, parsed (`origin` names it in errors).
+ordered_json read_spec(const std::string& spec_file, const std::string& origin) {
+  std::ifstream spec_in(spec_file, std::ios::binary);
+  if (!spec_in) throw infsim::IoError("cannot read sweep spec '" + spec_file + "'");
   try {
-    spec = ordered_json::parse(spec_in);
+    return ordered_json::parse(spec_in);
   } catch (const nlohmann::json::exception& e) {
     throw Error(origin + ": not valid JSON: " + e.what());
   }
-  const SweepPlan plan = plan_sweep(spec, origin, is_run_option);
+}
 
-  // Columns: point, the inputs, status, error, wall_s, then every summary figure of a report
-  // (summary_fields of an empty report gives their names); a figure named like an input column
-  // gets the prefix "report." (cores = auto as input, report.cores = the count that ran).
-  std::vector<std::string> header{"point"};
-  header.insert(header.end(), plan.inputs.begin(), plan.inputs.end());
-  const std::size_t status_col = header.size();
-  header.insert(header.end(), {"status", "error", "wall_s"});
-  std::vector<std::string> figures;  // report field names
+/// The columns of the output CSV.
+struct Columns {
+  std::vector<std::string> header;   ///< every column's name
+  std::vector<std::string> figures;  ///< the report field of each column after wall_s
+  std::size_t status_col = 0;        ///< "status"; the inputs are the columns before it
+};
+
+/// Columns: point, the inputs, status, error, wall_s, then every summary figure of a report
+/// (summary_fields of an empty report gives their names); a figure named like an input column
+/// gets the prefix "report." (cores = auto as input, report.cores = the count that ran).
+Columns columns_of(const SweepPlan& plan) {
+  Columns cols;
+  cols.header.push_back("point");
+  cols.header.insert(cols.header.end(), plan.inputs.begin(), plan.inputs.end());
+  cols.status_col = cols.header.size();
+  cols.header.insert(cols.header.end(), {"status", "error", "wall_s"});
   for (const auto& [name, value] : infsim::summary_fields(infsim::to_json(infsim::Report{}))) {
     (void)value;
-    figures.push_back(name);
+    cols.figures.push_back(name);
     const bool clash = std::find(plan.inputs.begin(), plan.inputs.end(), name) != plan.inputs.end();
-    header.push_back(clash ? "report." + name : name);
+    cols.header.push_back(clash ? "report." + name : name);
   }
+  return cols;
+}
 
-  // Resume: rows of points that ran (ok, or an error infsim reported) stay and are skipped;
-  // rows of points that did not finish (killed, cut short) are dropped and run again.
-  const std::string& path = opts.out_file;
+/// Takes the header of a file written by an infsim whose report had other fields, with that
+/// file's figure columns, so its rows stay aligned (a new field is left out, a field gone stays
+/// empty). `fixed` columns come before the figures.
+void adopt_file_columns(const std::vector<std::string>& file_header, const SweepPlan& plan,
+                        std::size_t fixed, Columns& cols) {
+  cols.header = file_header;
+  cols.figures.clear();
+  for (std::size_t c = fixed; c < cols.header.size(); ++c) {
+    const std::string& col = cols.header[c];
+    const bool prefixed =
+        col.compare(0, 7, "report.") == 0 &&
+        std::find(plan.inputs.begin(), plan.inputs.end(), col.substr(7)) != plan.inputs.end();
+    cols.figures.push_back(prefixed ? col.substr(7) : col);
+  }
+}
+
+/// Replaces the file at `path` by `text` (written to a temporary file renamed into place).
+void replace_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    if (!f) throw infsim::IoError("cannot write '" + tmp + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw infsim::IoError("cannot write '" + path + "'");
+}
+
+/// Resume from an existing, non-empty output: rows of points that ran (ok, or an error infsim
+/// reported) stay and are skipped; rows of points that did not finish (killed, cut short) are
+/// dropped, to run again. Returns the input cells of the points that stay.
+std::set<std::vector<std::string>> resume_output(const std::string& path, const SweepPlan& plan,
+                                                 Columns& cols) {
+  const std::string text = read_whole(path);
+  auto rows = parse_csv(text);
+  const std::size_t fixed = cols.status_col + 3;  // point, inputs, status, error, wall_s
+  if (rows.empty() || rows.front().size() < fixed ||
+      !std::equal(cols.header.begin(), cols.header.begin() + static_cast<std::ptrdiff_t>(fixed),
+                  rows.front().begin()))
+    throw Error("'" + path +
+                "' exists with other input columns than this spec's (another sweep?); remove "
+                "it or choose another --out");
+  if (rows.front() != cols.header) adopt_file_columns(rows.front(), plan, fixed, cols);
+  if (text.back() != '\n') rows.pop_back();  // a row cut short
   std::set<std::vector<std::string>> done;
-  std::error_code ec;
-  if (fs::exists(path, ec) && fs::file_size(path, ec) > 0) {
-    const std::string text = read_whole(path);
-    auto rows = parse_csv(text);
-    const std::size_t fixed = status_col + 3;  // point, inputs, status, error, wall_s
-    if (rows.empty() || rows.front().size() < fixed ||
-        !std::equal(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(fixed),
-                    rows.front().begin()))
-      throw Error("'" + path +
-                  "' exists with other input columns than this spec's (another sweep?); remove "
-                  "it or choose another --out");
-    if (rows.front() != header) {
-      // Written by an infsim whose report had other fields: keep that file's figure columns,
-      // so its rows stay aligned (a new field is left out, a field gone stays empty).
-      header = rows.front();
-      figures.clear();
-      for (std::size_t c = fixed; c < header.size(); ++c) {
-        const std::string& col = header[c];
-        const bool prefixed =
-            col.compare(0, 7, "report.") == 0 &&
-            std::find(plan.inputs.begin(), plan.inputs.end(), col.substr(7)) != plan.inputs.end();
-        figures.push_back(prefixed ? col.substr(7) : col);
-      }
+  std::string kept = csv_row(cols.header);
+  bool dropped = false;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (r.size() != cols.header.size() ||
+        (r[cols.status_col] != "ok" && r[cols.status_col] != "error")) {
+      dropped = true;
+      continue;
     }
-    if (text.back() != '\n') rows.pop_back();  // a row cut short
-    std::string kept = csv_row(header);
-    bool dropped = false;
-    for (std::size_t i = 1; i < rows.size(); ++i) {
-      const auto& r = rows[i];
-      if (r.size() != header.size() || (r[status_col] != "ok" && r[status_col] != "error")) {
-        dropped = true;
-        continue;
-      }
-      done.emplace(r.begin() + 1, r.begin() + static_cast<std::ptrdiff_t>(status_col));
-      kept += csv_row(r);
-    }
-    if (dropped || text.back() != '\n') {
-      const std::string tmp = path + ".tmp";
-      {
-        std::ofstream f(tmp, std::ios::binary);
-        f << kept;
-        if (!f) throw infsim::IoError("cannot write '" + tmp + "'");
-      }
-      if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        throw infsim::IoError("cannot write '" + path + "'");
-    }
-  } else {
-    std::ofstream f(path, std::ios::binary);
-    f << csv_row(header);
-    if (!f) throw infsim::IoError("cannot write '" + path + "'");
+    done.emplace(r.begin() + 1, r.begin() + static_cast<std::ptrdiff_t>(cols.status_col));
+    kept += csv_row(r);
   }
-  std::FILE* csv = std::fopen(path.c_str(), "ab");
-  if (csv == nullptr) throw infsim::IoError("cannot write '" + path + "'");
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> csv_guard(csv, &std::fclose);
+  if (dropped || text.back() != '\n') replace_file(path, kept);
+  return done;
+}
 
-  std::vector<std::size_t> todo;
-  for (std::size_t i = 0; i < plan.points.size(); ++i)
-    if (done.count(plan.points[i].cells) == 0) todo.push_back(i);
-  const std::size_t skipped = plan.points.size() - todo.size();
-  const unsigned jobs = opts.jobs > 0 ? opts.jobs : usable_cores();
-  log << "sweep: " << plan.points.size() << " points, " << skipped << " already in '" << path
-      << "', " << todo.size() << " to run, " << jobs << " at once\n";
+/// Prepares the output CSV: resumes from it if it exists and is not empty (then returns the
+/// input cells of the points it holds), else writes the header.
+std::set<std::vector<std::string>> prepare_output(const std::string& path, const SweepPlan& plan,
+                                                  Columns& cols) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && fs::file_size(path, ec) > 0) return resume_output(path, plan, cols);
+  std::ofstream f(path, std::ios::binary);
+  f << csv_row(cols.header);
+  if (!f) throw infsim::IoError("cannot write '" + path + "'");
+  return {};
+}
 
-  Workspace ws;
-  const InterruptGuard interrupt_guard;
+/// Runs points as child processes (this binary, /proc/self/exe, at most `jobs` at once) and
+/// appends a flushed row to the CSV as each one ends; progress goes to `log`, a line per point.
+/// On destruction (an exception or an interrupt mid-sweep) the children still running are
+/// stopped and their files removed.
+class PointRunner {
+ public:
+  /// Runs the points numbered `todo` of `plan`.
+  PointRunner(const SweepPlan& plan, const std::vector<std::size_t>& todo,
+              const std::vector<std::string>& figures, std::FILE* csv, const std::string& path,
+              std::ostream& log)
+      : plan_(plan), todo_(todo), figures_(figures), csv_(csv), path_(path), log_(log) {
+    // Progress lines name the inputs that differ between points (all of them for one point).
+    varying_.assign(plan.inputs.size(), plan.points.size() <= 1);
+    for (const auto& p : plan.points)
+      for (std::size_t c = 0; c < plan.inputs.size(); ++c)
+        if (p.cells[c] != plan.points.front().cells[c]) varying_[c] = true;
+  }
+
+  /// Runs them all, at most `jobs` at once; throws infsim::Error on SIGINT / SIGTERM.
+  void run(unsigned jobs) {
+    std::size_t next = 0;
+    while (next < todo_.size() || !running_.empty()) {
+      if (g_interrupted)  // ~Workspace stops the children still running and removes its files
+        throw Error("sweep interrupted after " + std::to_string(finished_) + " of " +
+                    std::to_string(todo_.size()) + " points; run the same command to resume");
+      while (running_.size() < jobs && next < todo_.size()) spawn(todo_[next++]);
+      if (running_.empty()) continue;
+      int status = 0;
+      const pid_t pid = ::waitpid(-1, &status, 0);
+      if (pid < 0) {
+        if (errno == EINTR) continue;
+        throw Error(std::string("waiting for sweep points: ") + std::strerror(errno));
+      }
+      const auto it = running_.find(pid);
+      if (it == running_.end()) continue;
+      ws_.children.erase(pid);
+      const Running r = std::move(it->second);
+      running_.erase(it);
+      reap(r, status);
+    }
+  }
+
+  std::size_t n_ok = 0, n_error = 0, n_failed = 0;  ///< rows written, by status
+
+ private:
   struct Running {
     std::size_t point;
     std::string json, err;
     std::chrono::steady_clock::time_point start;
   };
-  std::map<pid_t, Running> running;
-  std::size_t next = 0, finished = 0, n_ok = 0, n_error = 0, n_failed = 0;
 
-  // Progress lines name the inputs that differ between points (all of them for one point).
-  std::vector<bool> varying(plan.inputs.size(), plan.points.size() <= 1);
-  for (const auto& p : plan.points)
-    for (std::size_t c = 0; c < plan.inputs.size(); ++c)
-      if (p.cells[c] != plan.points.front().cells[c]) varying[c] = true;
-  const auto describe = [&](const SweepPoint& p) {
+  std::string describe(const SweepPoint& p) const {
     std::string s;
-    for (std::size_t c = 0; c < plan.inputs.size(); ++c) {
-      if (p.cells[c].empty() || !varying[c]) continue;
+    for (std::size_t c = 0; c < plan_.inputs.size(); ++c) {
+      if (p.cells[c].empty() || !varying_[c]) continue;
       if (!s.empty()) s += " ";
-      s += plan.inputs[c] + "=" + p.cells[c];
+      s += plan_.inputs[c] + "=" + p.cells[c];
     }
     return s;
-  };
-  const auto write_row = [&](std::size_t point, const std::string& status, const std::string& error,
-                             double wall_s, const std::map<std::string, std::string>& figs) {
+  }
+
+  void write_row(std::size_t point, const std::string& status, const std::string& error,
+                 double wall_s, const std::map<std::string, std::string>& figs) {
     std::vector<std::string> cells{std::to_string(point)};
-    cells.insert(cells.end(), plan.points[point].cells.begin(), plan.points[point].cells.end());
+    cells.insert(cells.end(), plan_.points[point].cells.begin(), plan_.points[point].cells.end());
     std::ostringstream w;
     w << std::fixed << std::setprecision(3) << wall_s;
     cells.insert(cells.end(), {status, error, w.str()});
-    for (const auto& f : figures) {
+    for (const auto& f : figures_) {
       const auto it = figs.find(f);
       cells.push_back(it == figs.end() ? std::string() : it->second);
     }
     const std::string line = csv_row(cells);
-    if (std::fwrite(line.data(), 1, line.size(), csv) != line.size() || std::fflush(csv) != 0)
-      throw infsim::IoError("cannot write '" + path + "'");
-    ++finished;
+    if (std::fwrite(line.data(), 1, line.size(), csv_) != line.size() || std::fflush(csv_) != 0)
+      throw infsim::IoError("cannot write '" + path_ + "'");
+    ++finished_;
     (status == "ok" ? n_ok : status == "error" ? n_error : n_failed) += 1;
-    log << "sweep: [" << finished << "/" << todo.size() << "] point " << point << " ("
-        << describe(plan.points[point]) << "): " << status;
+    log_ << "sweep: [" << finished_ << "/" << todo_.size() << "] point " << point << " ("
+         << describe(plan_.points[point]) << "): " << status;
     if (status == "ok")
-      log << ", " << w.str() << " s\n";
+      log_ << ", " << w.str() << " s\n";
     else
-      log << ": " << error << "\n";
-  };
+      log_ << ": " << error << "\n";
+  }
 
-  const auto spawn = [&](std::size_t point) {
-    Running r{point, ws.file("point" + std::to_string(point) + ".json"),
-              ws.file("point" + std::to_string(point) + ".err"), std::chrono::steady_clock::now()};
+  void spawn(std::size_t point) {
+    Running r{point, ws_.file("point" + std::to_string(point) + ".json"),
+              ws_.file("point" + std::to_string(point) + ".err"), std::chrono::steady_clock::now()};
     std::vector<std::string> args{"infsim", "run"};
-    args.insert(args.end(), plan.points[point].args.begin(), plan.points[point].args.end());
+    args.insert(args.end(), plan_.points[point].args.begin(), plan_.points[point].args.end());
     args.insert(args.end(), {"--json", r.json});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -533,11 +586,11 @@ void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, st
       write_row(point, "failed", std::string("cannot start infsim: ") + std::strerror(rc), 0, {});
       return;
     }
-    ws.children.insert(pid);
-    running.emplace(pid, std::move(r));
-  };
+    ws_.children.insert(pid);
+    running_.emplace(pid, std::move(r));
+  }
 
-  const auto reap = [&](const Running& r, int status) {
+  void reap(const Running& r, int status) {
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
     std::map<std::string, std::string> figs;
@@ -560,29 +613,48 @@ void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, st
     }
     std::remove(r.json.c_str());
     std::remove(r.err.c_str());
-  };
-
-  while (next < todo.size() || !running.empty()) {
-    if (g_interrupted)  // the Workspace stops the children still running and removes its files
-      throw Error("sweep interrupted after " + std::to_string(finished) + " of " +
-                  std::to_string(todo.size()) + " points; run the same command to resume");
-    while (running.size() < jobs && next < todo.size()) spawn(todo[next++]);
-    if (running.empty()) continue;
-    int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      throw Error(std::string("waiting for sweep points: ") + std::strerror(errno));
-    }
-    const auto it = running.find(pid);
-    if (it == running.end()) continue;
-    ws.children.erase(pid);
-    const Running r = std::move(it->second);
-    running.erase(it);
-    reap(r, status);
   }
-  out << "sweep: " << plan.points.size() << " points: " << n_ok << " ok, " << n_error << " error, "
-      << n_failed << " failed, " << skipped << " already done; wrote '" << path << "'\n";
+
+  const SweepPlan& plan_;
+  const std::vector<std::size_t>& todo_;
+  const std::vector<std::string>& figures_;
+  std::FILE* csv_;
+  const std::string& path_;
+  std::ostream& log_;
+  std::vector<bool> varying_;
+  Workspace ws_;  // destroyed after the guard: the handlers are put back, then children stopped
+  const InterruptGuard interrupt_guard_;
+  std::map<pid_t, Running> running_;
+  std::size_t finished_ = 0;
+};
+
+}  // namespace
+
+void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, std::ostream& out,
+               std::ostream& log) {
+  const std::string origin = "sweep spec '" + opts.spec_file + "'";
+  const ordered_json spec = read_spec(opts.spec_file, origin);
+  const SweepPlan plan = plan_sweep(spec, origin, is_run_option);
+  Columns cols = columns_of(plan);
+  const std::string& path = opts.out_file;
+  const std::set<std::vector<std::string>> done = prepare_output(path, plan, cols);
+  std::FILE* csv = std::fopen(path.c_str(), "ab");
+  if (csv == nullptr) throw infsim::IoError("cannot write '" + path + "'");
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> csv_guard(csv, &std::fclose);
+
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < plan.points.size(); ++i)
+    if (done.count(plan.points[i].cells) == 0) todo.push_back(i);
+  const std::size_t skipped = plan.points.size() - todo.size();
+  const unsigned jobs = opts.jobs > 0 ? opts.jobs : usable_cores();
+  log << "sweep: " << plan.points.size() << " points, " << skipped << " already in '" << path
+      << "', " << todo.size() << " to run, " << jobs << " at once\n";
+
+  PointRunner runner(plan, todo, cols.figures, csv, path, log);
+  runner.run(jobs);
+  out << "sweep: " << plan.points.size() << " points: " << runner.n_ok << " ok, " << runner.n_error
+      << " error, " << runner.n_failed << " failed, " << skipped << " already done; wrote '" << path
+      << "'\n";
 }
 
 }  // namespace infsim_cli
