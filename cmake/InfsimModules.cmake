@@ -18,7 +18,10 @@ function(infsim_module name)
     add_library(${name} OBJECT ${M_SOURCES})
     set(scope PUBLIC)
     target_link_libraries(${name} PRIVATE infsim_warnings ${M_PRIVATE_DEPS})
-    set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    # Unity build: a folder's sources compile as one translation unit (their headers, the SystemC
+    # and nlohmann_json ones above all, parsed once per target instead of once per file).
+    set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON UNITY_BUILD ON
+                                             UNITY_BUILD_BATCH_SIZE 4)
     if(M_PURE)
       infsim_forbid_systemc(${name})
     endif()
