@@ -272,6 +272,16 @@ TEST_CASE("clock rule: the period must be a whole number of picoseconds", "[conf
                       Contains("config \"direct\": core.clock_mhz = 1400.0: the clock period"));
 }
 
+TEST_CASE("validate: a DDR4 refresh interval must exceed the refresh time", "[config]") {
+  SystemConfig c;
+  // tRFC = 416 tCK: tREFI = 416 would refresh the rank back to back forever (it hung the run).
+  infsim::apply_override(c, "dram.ddr4.trefi=416", "--set");
+  CHECK_THROWS_WITH(infsim::validate(c), Contains("dram.ddr4.trefi = 416") &&
+                                             Contains("greater than dram.ddr4.trfc = 416"));
+  infsim::apply_override(c, "dram.ddr4.trefi=417", "--set");
+  CHECK_NOTHROW(infsim::validate(c));
+}
+
 TEST_CASE("validate: cross-field rules", "[config]") {
   SystemConfig c;
   c.core.sram_capacity_mib = 1.0 / 128;  // 8 KiB < one 128x64 FP16 tile (16 KiB)

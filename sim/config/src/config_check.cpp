@@ -277,6 +277,12 @@ void validate(const SystemConfig& cfg) {
   if (d4.row_bytes % d4.line_bytes() != 0)
     fail(origin, "dram.ddr4.row_bytes", json(d4.row_bytes),
          "must be a multiple of bus_bytes x burst_length = " + std::to_string(d4.line_bytes()));
+  // Each refresh blocks a rank for tRFC; with tREFI <= tRFC the rank would never be free again
+  // (the scheduler would wait forever).
+  if (d4.trefi <= d4.trfc)
+    fail(origin, "dram.ddr4.trefi", json(d4.trefi),
+         "must be greater than dram.ddr4.trfc = " + std::to_string(d4.trfc) +
+             " (a refresh every tREFI blocks the rank for tRFC)");
   const double psum_row = static_cast<double>(t.cols) * 4.0;
   if (cfg.core.psum_capacity_kib * static_cast<double>(kKiB) < psum_row) {
     fail(origin, "core.psum.capacity_kib", json(cfg.core.psum_capacity_kib),
