@@ -214,7 +214,7 @@ TEST_CASE("apply_json: out of range", "[config]") {
   REQUIRE_THROWS_WITH(apply(R"({"core": {"clock_mhz": 0}})"),
                       Contains("core.clock_mhz = 0: must be > 0"));
   REQUIRE_THROWS_WITH(apply(R"({"dram": {"bandwidth_gib_s": -50}})"),
-                      Contains("dram.bandwidth_gib_s = -50: must be > 0"));
+                      Contains("dram.bandwidth_gib_s = -50: must be >= 0.0009765625"));
   REQUIRE_THROWS_WITH(apply(R"({"dram": {"latency_ns": -1}})"),
                       Contains("dram.latency_ns = -1: must be >= 0"));
   REQUIRE_THROWS_WITH(apply(R"({"core": {"sram": {"capacity_mib": 0.0001}}})"),
@@ -270,6 +270,17 @@ TEST_CASE("clock rule: the period must be a whole number of picoseconds", "[conf
   d.core.clock_mhz = 1400;
   REQUIRE_THROWS_WITH(infsim::validate(d),
                       Contains("config \"direct\": core.clock_mhz = 1400.0: the clock period"));
+}
+
+TEST_CASE("bandwidths below 1 MiB/s are refused, not divided by", "[config]") {
+  // 1e-12 GiB/s rounded to 0 bytes/s and the compiler divided by it (SIGFPE).
+  for (const char* path : {"neuronlink.bandwidth_gib_s", "dram.bandwidth_gib_s",
+                           "fabric.port_bandwidth_gib_s", "core.dma.queue_bandwidth_gib_s"}) {
+    SystemConfig c;
+    CHECK_THROWS_WITH(infsim::apply_override(c, std::string(path) + "=1e-12", "--set"),
+                      Contains(path) && Contains("must be >= 0.0009765625"));
+    CHECK_NOTHROW(infsim::apply_override(c, std::string(path) + "=0.0009765625", "--set"));
+  }
 }
 
 TEST_CASE("validate: a DDR4 refresh interval must exceed the refresh time", "[config]") {

@@ -98,6 +98,9 @@ Param string_param(std::string path, bool non_empty, Ref ref, std::string descri
 
 constexpr double kMaxLatencyNs = 1e9;      // 1 s: keeps picosecond arithmetic far from overflow
 constexpr double kMaxBandwidthGiBs = 1e6;  // 1 PiB/s
+// 1 MiB/s: below it the bytes-per-second figures the timing models divide by round to nothing
+// (a SIGFPE in the compiler for 1e-12 GiB/s) or transfer times leave the simulated clock's range.
+constexpr double kMinBandwidthGiBs = 1.0 / 1024.0;
 
 std::vector<Param> make_params() {
   std::vector<Param> t;
@@ -181,7 +184,7 @@ std::vector<Param> make_params() {
       "DMA queues per core; they work in parallel and a transfer uses one, chosen round robin.",
       "unpublished: 4 per core ([AWS] FACTS.md: several DMA engines per chip, count unpublished; "
       "Inf2 has 16 per core): 16 per chip"));
-  t.push_back(number("core.dma.queue_bandwidth_gib_s", "GiB/s", 0, true, 1 << 20,
+  t.push_back(number("core.dma.queue_bandwidth_gib_s", "GiB/s", kMinBandwidthGiBs, false, 1 << 20,
       [](auto& c) -> auto& { return c.core.dma.queue_bandwidth_gib_s; },
       "Bandwidth of one DMA queue.",
       "unpublished: 64 GiB/s, a fabric port's bandwidth (one queue can fill one port)"));
@@ -214,7 +217,7 @@ std::vector<Param> make_params() {
     p.extra = whole_bytes_rule(static_cast<double>(kGiB));
     t.push_back(std::move(p));
   }
-  t.push_back(number("dram.bandwidth_gib_s", "GiB/s", 0, true, kMaxBandwidthGiBs,
+  t.push_back(number("dram.bandwidth_gib_s", "GiB/s", kMinBandwidthGiBs, false, kMaxBandwidthGiBs,
       [](auto& c) -> auto& { return c.dram.bandwidth_gib_s; },
       "Peak DRAM bandwidth per chip, shared by its channels (simple model only; the ddr4 "
       "model's peak follows from dram.ddr4.*).",
@@ -337,7 +340,7 @@ std::vector<Param> make_params() {
       [](auto& c) -> auto& { return c.dram.ddr4.frontend_latency_ns; },
       "Controller front end and PHY latency added to every transfer on top of the DDR4 timing.",
       "unpublished: 20 ns, the order of a memory controller pipeline plus DDR PHY"));
-  t.push_back(number("fabric.port_bandwidth_gib_s", "GiB/s", 0, true, kMaxBandwidthGiBs,
+  t.push_back(number("fabric.port_bandwidth_gib_s", "GiB/s", kMinBandwidthGiBs, false, kMaxBandwidthGiBs,
       [](auto& c) -> auto& { return c.fabric.port_bandwidth_gib_s; },
       "On-chip fabric bandwidth of each endpoint port (cores, DRAM controller, link ports), per "
       "direction.",
@@ -347,7 +350,7 @@ std::vector<Param> make_params() {
       [](auto& c) -> auto& { return c.fabric.latency_ns; },
       "Traversal latency of one transfer through the on-chip fabric.",
       "unpublished: 20 ns, the typical order of an on-chip interconnect traversal"));
-  t.push_back(number("neuronlink.bandwidth_gib_s", "GiB/s", 0, true, kMaxBandwidthGiBs,
+  t.push_back(number("neuronlink.bandwidth_gib_s", "GiB/s", kMinBandwidthGiBs, false, kMaxBandwidthGiBs,
       [](auto& c) -> auto& { return c.neuronlink.bandwidth_gib_s; },
       "Bandwidth of one chip-to-chip NeuronLink, per direction (each chip has two ports).",
       "[AWS] inf1-arch.rst: 2 NeuronLink-v1 ports per chip, 16 GiB/s per link, 32 GiB/s per chip"));
