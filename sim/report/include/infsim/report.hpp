@@ -52,7 +52,8 @@ struct ResourceReport {
   double utilization = 0;  ///< busy time / simulated time
 };
 
-/// A chip's DDR4 controller over the run (dram.model = ddr4; empty for the simple model).
+/// A chip's DRAM row statistics over the run (models with banks and rows, such as ddr4; none for
+/// the simple model).
 struct DramStatsReport {
   std::uint32_t chip = 0;
   std::uint64_t reads = 0;      ///< 64-byte column reads
