@@ -146,7 +146,11 @@ TEST_CASE("the example tiny_cnn.json loads", "[graph_json]") {
   // fc 32·10 = 320. Sum 1,696,064.
   CHECK(g.total_macs() == 1696064);
   CHECK(g.ops.back().shape == Shape{10});
-  CHECK(g.ops[g.find("dwconv")].work.gemm.groups == 32);
+  // The depthwise convolution runs on the VectorEngine: 256 · 9 · 32 = 73,728 MACs, 2 FLOPs each.
+  const auto& dw = g.ops[static_cast<std::size_t>(g.find("dwconv"))];
+  CHECK(dw.engine == infsim::Engine::Vector);
+  CHECK(dw.work.vector_macs == 73728);
+  CHECK(dw.work.vector_flops == 147456);
 }
 
 TEST_CASE("JSON errors name the origin, op, field and rule", "[graph_json]") {

@@ -144,14 +144,16 @@ TEST_CASE("onnx torch: torchvision's MobileNetV2 (opset 11): depthwise convs and
   CHECK(m.at("bn_channels_folded").get<std::int64_t>() == 17056);
   CHECK(imp.graph.param_count() == 3487816);
   CHECK(imp.graph.total_macs() == m.at("expected_macs").get<std::int64_t>());  // 300,774,272
-  // One depthwise 3x3 convolution per inverted-residual block: groups = channels, k = 9, n = 1.
+  // One depthwise 3x3 convolution per inverted-residual block, on the VectorEngine: 9 MACs per
+  // output, 2 FLOPs per MAC, no TensorEngine work.
   int depthwise = 0;
   for (const auto& op : imp.graph.ops) {
-    if (op.kind != "conv2d" || op.work.gemm.groups <= 1) continue;
+    if (op.kind != "conv2d" || op.engine != infsim::Engine::Vector) continue;
     ++depthwise;
-    CHECK(op.work.gemm.k == 9);
-    CHECK(op.work.gemm.n == 1);
-    CHECK(op.weight_elems == op.work.gemm.groups * 10);  // 9 weights and a bias per channel
+    CHECK(op.work.gemm.empty());
+    CHECK(op.work.vector_macs == op.out_elems() * 9);
+    CHECK(op.work.vector_flops == 2 * op.work.vector_macs);
+    CHECK(op.weight_elems == op.shape[0] * 10);  // 9 weights and a bias per channel
   }
   CHECK(depthwise == 17);
   // ReLU6 is Clip(x, 0, 6) with its bounds as Constant inputs (opset 11), fused into each Conv.

@@ -204,6 +204,18 @@ std::int64_t Graph::param_count() const {
   return n;
 }
 
+Engine set_conv_work(OpWork& w, std::int64_t m, std::int64_t k, std::int64_t n, std::int64_t groups,
+                     std::int64_t in_per_group) {
+  if (in_per_group == 1 && groups > 1) {
+    w.gemm = {};
+    w.vector_macs = m * k * n * groups;
+    w.vector_flops = 2 * w.vector_macs;
+    return Engine::Vector;
+  }
+  w.gemm = GemmShape{m, k, n, groups};
+  return Engine::Tensor;
+}
+
 std::int64_t Graph::total_macs() const {
   std::int64_t n = 0;
   for (const auto& op : ops) n += op.macs();

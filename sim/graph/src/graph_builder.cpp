@@ -110,7 +110,8 @@ int GraphBuilder::conv2d(const std::string& name, int in, const Conv2dOptions& o
   Op op = new_op(name, "conv2d", Engine::Tensor, {in});
   op.shape = {out_channels, ho, wo};
   op.weight_elems = out_channels * (cin / groups) * kh * kw + (opts.bias() ? out_channels : 0);
-  op.work.gemm = GemmShape{ho * wo, (cin / groups) * kh * kw, out_channels / groups, groups};
+  op.engine = set_conv_work(op.work, ho * wo, (cin / groups) * kh * kw, out_channels / groups,
+                            groups, cin / groups);
   op.work.scalar_flops = op.out_elems() * act_flops;
   op.attrs = {
       {"out_channels", out_channels},   {"kernel", {kh, kw}}, {"stride", {stride_h, stride_w}},

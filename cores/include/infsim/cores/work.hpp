@@ -61,6 +61,9 @@ struct GemmShape {
 struct OpWork {
   GemmShape gemm;                 ///< TensorEngine work (empty when none)
   std::int64_t vector_flops = 0;  ///< VectorEngine floating point operations
+  /// Multiply-accumulates done on the VectorEngine (depthwise convolutions), 2 FLOPs each within
+  /// vector_flops: counted in the model's MACs, not in the TensorEngine's.
+  std::int64_t vector_macs = 0;
   std::int64_t scalar_flops = 0;  ///< ScalarEngine floating point operations
   std::int64_t moved_bytes = 0;   ///< bytes copied inside the State Buffer (data movement ops)
   /// Bytes read from device DRAM into the State Buffer before the op runs (lookups into tables

@@ -31,8 +31,18 @@ struct Op {
   nlohmann::json attrs = nlohmann::json::object();  ///< builder arguments (for graph_to_json)
 
   std::int64_t out_elems() const;  ///< product of shape
-  std::int64_t macs() const { return work.gemm.macs(); }
+  /// TensorEngine MACs plus the VectorEngine's (depthwise convolutions).
+  std::int64_t macs() const { return work.gemm.macs() + work.vector_macs; }
 };
+
+/// Sets the engine work of a convolution, as an implicit GEMM of `groups` (m × k) by (k × n)
+/// products with `in_per_group` input channels per group, and returns its main engine. A
+/// depthwise convolution (one input channel per group, groups > 1) is a per-channel window
+/// reduction with one weight per tap, as pooling is: it runs on the VectorEngine (FACTS.md gives
+/// it the windowed reductions) at 2 FLOPs per multiply-accumulate, m · k · n · groups of them
+/// (docs/TIMING.md, "Depthwise convolutions"). Every other convolution runs on the TensorEngine.
+Engine set_conv_work(OpWork& w, std::int64_t m, std::int64_t k, std::int64_t n, std::int64_t groups,
+                     std::int64_t in_per_group);
 
 struct Graph {
   std::string name;

@@ -110,7 +110,8 @@ void Importer::map_conv(const onnx::NodeProto& n) {
     for (std::size_t i = 2; i < y.size(); ++i) m *= y[i];
     std::int64_t k = x[1] / std::max<std::int64_t>(group, 1);
     for (std::size_t i = 2; i < w.size(); ++i) k *= w[i];
-    pending().work.gemm = GemmShape{m, k, cout / std::max<std::int64_t>(group, 1), group};
+    const std::int64_t g = std::max<std::int64_t>(group, 1);
+    pending().engine = set_conv_work(pending().work, m, k, cout / g, g, x[1] / g);
     pending().weight_elems = w_elems + b_elems;
     pending().work.scalar_flops = numel(y) * flops_per_element(act);
     pending().attrs["groups"] = group;
