@@ -481,10 +481,11 @@ TEST_CASE("cli: compile --cores auto prints the table, the choice and the AWS ru
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("fits in SRAM") && Contains("<- chosen") &&
                         Contains("<- AWS rule of thumb") &&
-                        Contains("chosen: 6 cores (objective: fit)"));
+                        Contains("chosen: 5 cores (objective: fit)"));
+  // The fewest cores that keep every weight in SRAM, activations spilled where they must be.
   const json j = read_json(out);
-  CHECK(j.at("cores").get<int>() == 6);
-  CHECK(j.at("auto_cores").at("chosen").get<int>() == 6);
+  CHECK(j.at("cores").get<int>() == 5);
+  CHECK(j.at("auto_cores").at("chosen").get<int>() == 5);
   CHECK(j.at("auto_cores").at("aws_rule_of_thumb").get<int>() == 4);
   CHECK(j.at("auto_cores").at("rows").size() == 16);
 }

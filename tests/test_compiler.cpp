@@ -158,9 +158,11 @@ TEST_CASE("a model that does not fit says by how much and what would", "[compile
   const SystemConfig cfg = preset("inf1.xlarge");
   CHECK_THROWS_WITH(compile(g, cfg, CompileOptions{4, 1, 1, true}),
                     Contains("does not fit in 4 NeuronCores") && Contains("bytes more than") &&
-                        Contains("smallest core count that fits is 6") &&
+                        Contains("smallest core count that fits is 5") &&
                         Contains("more than the 4 cores"));
-  CHECK(min_cores_to_fit(g, cfg) == 6);
+  // 48.7 MiB of weights need 5 cores of 12 MiB once activations that do not fit beside them are
+  // spilled to DRAM (6 when every activation had to stay in the State Buffer).
+  CHECK(min_cores_to_fit(g, cfg) == 5);
   CHECK_THROWS_WITH(compile(g, cfg, CompileOptions{8, 1}), Contains("has 4 NeuronCores"));
   CHECK_THROWS_WITH(compile(small_graph(false), preset("inf1.6xlarge"), CompileOptions{16, 1}),
                     Contains("only 9 operators"));

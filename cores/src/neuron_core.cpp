@@ -16,6 +16,7 @@ sc_core::sc_time after(Ps t) {
   return sc_core::sc_time::from_value(t);
 }
 constexpr std::uint64_t kStreamTag = 1;
+constexpr std::uint64_t kSpillTag = 2;
 }  // namespace
 
 NeuronCore::NeuronCore(sc_core::sc_module_name name, const CoreParams& p, std::uint32_t id)
@@ -38,17 +39,18 @@ void NeuronCore::set_dram_path(TransferScheduler* xfer, std::vector<Resource*> p
 }
 
 void NeuronCore::transfer_done(std::uint64_t tag) {
-  if (tag == kStreamTag) {
-    // The last weight chunk has arrived at e: the compute that needs it (a chunk's share of the
-    // stage, C / n) follows it, and the compute before it may have been held up waiting for the
-    // chunks: with n chunks arriving evenly over [start, e], compute ends at
-    // max(start + C + (e - start) / n, e + C / n) (the double-buffering bound; docs/TIMING.md).
+  if (tag == kStreamTag || tag == kSpillTag) {
+    // The last chunk (tile) of a transfer that overlaps the compute has arrived at e: the compute
+    // that needs it (a chunk's share of the stage, C / n) follows it, and the compute before it
+    // may have been held up waiting for the chunks: with n chunks arriving evenly over
+    // [start, e], compute ends at max(start + C + (e - start) / n, e + C / n) (the
+    // double-buffering bound; docs/TIMING.md). The stage ends at the latest such bound.
     const Ps e = now();
-    const Ps n = program_.stream_chunks == 0 ? 1 : program_.stream_chunks;
-    const Ps end = std::max(start_ + compute_ps_ + (e - start_) / n, e + compute_ps_ / n);
-    streaming_ = false;
-    stats_.fetch_ps += end - (start_ + compute_ps_);
-    done_at_ = end;
+    const std::uint64_t chunks = tag == kStreamTag ? program_.stream_chunks : program_.spill_tiles;
+    const Ps n = chunks == 0 ? 1 : chunks;
+    done_at_ = std::max({done_at_, start_ + compute_ps_ + (e - start_) / n, e + compute_ps_ / n});
+    if (--overlapped_ > 0) return;
+    stats_.fetch_ps += done_at_ - (start_ + compute_ps_);
     wake_.notify(after(done_at_ - e));
     return;
   }
@@ -64,7 +66,7 @@ void NeuronCore::deliver(std::uint64_t request) {
 
 void NeuronCore::step() {
   const Ps t = now();
-  if (computing_ && !streaming_ && t >= done_at_) {
+  if (computing_ && overlapped_ == 0 && t >= done_at_) {
     computing_ = false;
     holding_ = true;
     hold_since_ = t;
@@ -107,16 +109,22 @@ void NeuronCore::step() {
     stats_.busy_ps += compute_ps_;
     for (Engine e : kEngines) stats_.engine_cycles[e] += program_.busy[e];
     if (program_.stream_bytes > 0) stats_.streamed_bytes += program_.stream_bytes;
-    if (program_.stream_bytes > 0 && program_.prefetch) {
-      if (xfer_ == nullptr)
-        throw Error(std::string(name()) + ": the stage streams weights but has no DRAM path");
-      streaming_ = true;
+    stats_.spilled_bytes += program_.spill_bytes;
+    const bool stream = program_.stream_bytes > 0 && program_.prefetch;
+    if ((stream || program_.spill_bytes > 0) && xfer_ == nullptr)
+      throw Error(std::string(name()) + ": the stage moves data to DRAM but has no DRAM path");
+    if (stream) {
+      ++overlapped_;
       xfer_->start(dram_path_, program_.stream_bytes, 0, this, kStreamTag);
-      return;  // the end is known when the last chunk arrives
     }
+    if (program_.spill_bytes > 0) {
+      ++overlapped_;
+      xfer_->start(dram_path_, program_.spill_bytes, 0, this, kSpillTag);
+    }
+    if (overlapped_ > 0) return;  // the end is known when the last chunk arrives
   }
   // A wake-up from outside may have replaced the pending completion notification: re-arm it.
-  if (computing_ && !streaming_) wake_.notify(after(done_at_ - t));
+  if (computing_ && overlapped_ == 0) wake_.notify(after(done_at_ - t));
 }
 
 void NeuronCore::visit_stats(StatVisitor& v, Ps end) const {

@@ -7,6 +7,16 @@
 
 namespace infsim::compiler_detail {
 
+void RangeMax::build(const std::vector<Bytes>& v) {
+  t_.assign(1, v);
+  for (std::size_t w = 2; w <= v.size(); w *= 2) {
+    const auto& prev = t_.back();
+    std::vector<Bytes> next(v.size() - w + 1);
+    for (std::size_t i = 0; i + w <= v.size(); ++i) next[i] = std::max(prev[i], prev[i + w / 2]);
+    t_.push_back(std::move(next));
+  }
+}
+
 void Analysis::build_span_table() {
   const std::size_t n = order.size();
   span.assign(n, {});
@@ -38,7 +48,8 @@ Analysis analyse(const Graph& g, const SystemConfig& cfg, std::uint32_t batch,
   std::vector<std::size_t> pos(n);
   for (std::size_t p = 0; p < n; ++p) pos[static_cast<std::size_t>(a.order[p])] = p;
   // last[p]: the last position that reads the tensor made at p; n for graph outputs.
-  std::vector<std::size_t> last(n, 0);
+  std::vector<std::size_t>& last = a.last;
+  last.assign(n, 0);
   std::vector<bool> consumed(n, false);
   a.preds.resize(n);
   for (std::size_t p = 0; p < n; ++p) {
@@ -58,6 +69,8 @@ Analysis analyse(const Graph& g, const SystemConfig& cfg, std::uint32_t batch,
   a.dram_weight_pre.assign(n + 1, 0);
   a.dram_read_pre.assign(n + 1, 0);
   a.timing.resize(n);
+  a.out.resize(n);
+  a.op_span.resize(n);
   std::vector<long long> cut_delta(n + 2, 0), live_delta(n + 2, 0);
   for (std::size_t p = 0; p < n; ++p) {
     const Op& op = g.ops[static_cast<std::size_t>(a.order[p])];
@@ -67,7 +80,9 @@ Analysis analyse(const Graph& g, const SystemConfig& cfg, std::uint32_t batch,
     a.dram_weight_pre[p + 1] = a.dram_weight_pre[p] + (op.weights_in_dram ? w : 0);
     a.dram_read_pre[p + 1] =
         a.dram_read_pre[p] + static_cast<Bytes>(op.work.dram_read_bytes) * batch;
+    a.op_span[p] = a.timing[p].span();
     const Bytes bytes = g.out_bytes(a.order[p]) * batch;
+    a.out[p] = bytes;
     if (!consumed[p]) {
       last[p] = n;
       a.output_bytes += bytes;
@@ -90,13 +105,18 @@ Analysis analyse(const Graph& g, const SystemConfig& cfg, std::uint32_t batch,
       a.live[p] = static_cast<Bytes>(l);
     }
   }
-  a.live_max.push_back(a.live);
-  for (std::size_t w = 2; w <= n; w *= 2) {
-    const auto& prev = a.live_max.back();
-    std::vector<Bytes> next(n - w + 1);
-    for (std::size_t i = 0; i + w <= n; ++i) next[i] = std::max(prev[i], prev[i + w / 2]);
-    a.live_max.push_back(std::move(next));
+  a.live_max.build(a.live);
+  const Bytes tile = Bytes{cfg.pipeline.tile_kib} * kKiB;
+  const auto tiles_of = [&](Bytes b) { return 2 * std::min(b, tile); };
+  a.foot.resize(n);
+  std::vector<Bytes> need(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    Bytes f = tiles_of(a.out[p]);
+    for (std::size_t q : a.preds[p]) f += tiles_of(a.out[q]);
+    a.foot[p] = f;
+    need[p] = std::min(a.live[p], f);
   }
+  a.need_max.build(need);
   return a;
 }
 

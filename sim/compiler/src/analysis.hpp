@@ -15,6 +15,21 @@
 
 namespace infsim::compiler_detail {
 
+/// The maximum of any range of a fixed array in O(1) (a sparse table: n log n entries).
+class RangeMax {
+ public:
+  void build(const std::vector<Bytes>& v);
+  /// max of v[i..j], i <= j.
+  Bytes max(std::size_t i, std::size_t j) const {
+    std::size_t lvl = 0;
+    while ((std::size_t{2} << lvl) <= j - i + 1) ++lvl;
+    return std::max(t_[lvl][i], t_[lvl][j + 1 - (std::size_t{1} << lvl)]);
+  }
+
+ private:
+  std::vector<std::vector<Bytes>> t_;
+};
+
 /// Everything the partitioner needs about a graph, by position in execution order.
 struct Analysis {
   std::vector<int> order;              // graph op indices: input ops first, then the rest in order
@@ -27,11 +42,19 @@ struct Analysis {
   // span[i][j - i]: the scheduled time (cycles) of the stage [i, j]; filled by build_span_table
   // (for the partitioner) — without it, makespan() schedules the range on demand.
   std::vector<std::vector<Cycles>> span;
-  std::vector<Bytes> cut;   // cut[c]: bytes of tensors made before c and used at >= c
-  std::vector<Bytes> live;  // live[k]: bytes of tensors alive while op k runs
-  std::vector<std::vector<Bytes>> live_max;  // sparse table for range max of live
-  Bytes input_bytes = 0;                     // graph inputs, batch included
-  Bytes output_bytes = 0;                    // graph outputs (ops nobody consumes), batch included
+  std::vector<Bytes> cut;         // cut[c]: bytes of tensors made before c and used at >= c
+  std::vector<Bytes> live;        // live[k]: bytes of tensors alive while op k runs
+  RangeMax live_max;              // range max of live
+  std::vector<Bytes> out;         // out[p]: bytes of the tensor made at p (batch)
+  std::vector<std::size_t> last;  // last[p]: last position reading it; n: an output
+  std::vector<Cycles> op_span;    // op p alone on an idle core (OpTiming::span)
+  /// foot[p]: the least State Buffer op p runs in with every operand in DRAM: two tiles (double
+  /// buffering) of at most pipeline.tile_kib of each operand (its distinct inputs and output).
+  std::vector<Bytes> foot;
+  /// need[p] = min(live[p], foot[p]): the least State Buffer op p runs in, resident or tiled.
+  RangeMax need_max;
+  Bytes input_bytes = 0;   // graph inputs, batch included
+  Bytes output_bytes = 0;  // graph outputs (ops nobody consumes), batch included
   std::size_t n() const { return order.size(); }
   Bytes weights(std::size_t i, std::size_t j) const { return weight_pre[j + 1] - weight_pre[i]; }
   /// Runs StageScheduler over positions [i, j] in order; calls f(p, scheduler) after op p. A
@@ -63,11 +86,9 @@ struct Analysis {
   Bytes dram_reads(std::size_t i, std::size_t j) const {
     return dram_read_pre[j + 1] - dram_read_pre[i];
   }
-  Bytes live_peak(std::size_t i, std::size_t j) const {
-    std::size_t lvl = 0;
-    while ((std::size_t{2} << lvl) <= j - i + 1) ++lvl;
-    return std::max(live_max[lvl][i], live_max[lvl][j + 1 - (std::size_t{1} << lvl)]);
-  }
+  Bytes live_peak(std::size_t i, std::size_t j) const { return live_max.max(i, j); }
+  /// The least State Buffer any op of [i, j] runs in (tiled where it must be).
+  Bytes tiled_peak(std::size_t i, std::size_t j) const { return need_max.max(i, j); }
 };
 
 /// Analyses the graph in `order` (graph op indices, a topological order holding every op, inputs

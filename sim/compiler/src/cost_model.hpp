@@ -19,14 +19,39 @@ struct StageFit {
   Bytes buffers = 0;        ///< activations: working set, extra inputs, one output
   Bytes sram = 0;           ///< kept + stream_buffer + buffers (what the stage needs)
   std::uint32_t chunks = 0;
+  bool computed = false;  ///< (the partitioner's lazy table)
+  /// Activations that did not fit (pipeline.spill_activations): their DRAM traffic per request.
+  Bytes spill_write = 0, spill_read = 0;
+  Cycles spill_stall = 0;   ///< tile DMA beyond compute, summed over ops (uncontended)
+  std::uint64_t tiles = 0;  ///< tiles of the ops that move activations
+  bool io_in_dram = false;  ///< the stage's input and output buffers are in DRAM
+  Bytes spill_budget = 0;   ///< the activations' State Buffer when they spill
+  Bytes spill_traffic() const { return spill_write + spill_read; }
+  /// Bytes read or written in DRAM per request for weights and activations.
+  Bytes dram_traffic() const { return streamed + spill_traffic(); }
 };
 
-/// The stage keeps all its weights when they fit beside its activation buffers; otherwise (when
-/// streaming is allowed) it reserves the stream buffer, keeps what still fits and streams the
-/// rest. Activation buffers never stream: a stage whose buffers (and stream buffer) exceed the
-/// State Buffer does not fit.
+/// The stage keeps all its weights when they fit beside its activation buffers; otherwise it
+/// takes, of the ways below that fit, the one that moves the fewest bytes through DRAM per
+/// request (ties in this order):
+///  - streaming (when allowed): reserve the stream buffer, keep the weights that still fit
+///    beside every activation buffer, stream the rest;
+///  - spilling (pipeline.spill_activations): keep every weight and give the activations what is
+///    left, their buffers in the State Buffer or in DRAM; tensors that do not fit are spilled
+///    (plan_spills);
+///  - both, when streaming is allowed and streaming alone does not fit: the stream buffer, the
+///    activations in the rest (spilled as needed), the weights kept where activations left room.
+/// A stage does not fit when none of them does: its smallest tiles (Analysis::tiled_peak) do
+/// not fit beside the weights it must keep (all of them without streaming; none with it, but
+/// the stream buffer).
 StageFit stage_fit(const Analysis& a, const SystemConfig& cfg, std::size_t i, std::size_t j,
                    bool allow_stream);
+
+/// The least State Buffer the stage [i, j] runs in, of the ways stage_fit considers (O(1)):
+/// everything resident; streaming; every weight kept beside the smallest tiles; the stream
+/// buffer beside them.
+Bytes stage_need(const Analysis& a, const SystemConfig& cfg, std::size_t i, std::size_t j,
+                 bool allow_stream);
 
 /// The path that brings a stage its input: from DRAM (the host's input lands there) for the
 /// first stage of a pipeline, over the fabric from a core of the same chip, over fabric and

@@ -19,7 +19,7 @@ std::string mib(Bytes b) {
 Partitioner::Partitioner(const Analysis& a, const SystemConfig& cfg,
                          const std::vector<std::uint32_t>& cores, bool allow_stream,
                          const std::vector<std::uint32_t>& sharers)
-    : a_(a), cfg_(cfg) {
+    : a_(a), cfg_(cfg), allow_stream_(allow_stream) {
   const std::size_t n = a.n();
   const auto stages = static_cast<std::uint32_t>(cores.size());
   for (std::uint32_t s = 0; s < stages; ++s) {
@@ -27,12 +27,9 @@ Partitioner::Partitioner(const Analysis& a, const SystemConfig& cfg,
     sh_.push_back(std::max<std::uint32_t>(1, sharers.at(cores[s] / cfg.cores_per_chip)));
   }
   best_.assign(stages, std::vector<Ps>(n, kInf));
-  // Fits depend on [i, j] only: compute each once (n² / 2 entries of a bit).
+  // Fits depend on [i, j] only: each is computed once, when first asked for.
   fits_.assign(n, {});
-  for (std::size_t i = 0; i < n; ++i) {
-    fits_[i].resize(n - i);
-    for (std::size_t j = i; j < n; ++j) fits_[i][j - i] = stage_fit(a, cfg, i, j, allow_stream);
-  }
+  for (std::size_t i = 0; i < n; ++i) fits_[i].resize(n - i);
   for (std::size_t j = a.inputs; j < n; ++j)
     if (fit(0, j).fits) best_[0][j] = time(0, 0, j);
   for (std::uint32_t s = 1; s < stages; ++s) {
@@ -86,9 +83,10 @@ std::uint32_t min_stages(const Analysis& a, const SystemConfig& cfg) {
   constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   std::vector<std::uint32_t> best(n, kNone);  // best[j]: fewest stages covering [0, j]
   for (std::size_t j = a.inputs; j < n; ++j) {
-    if (stage_fit(a, cfg, 0, j, false).fits) best[j] = 1;
+    if (stage_need(a, cfg, 0, j, false) <= cfg.sram_bytes()) best[j] = 1;
     for (std::size_t i = first_cut(a); i <= j; ++i) {
-      if (best[i - 1] != kNone && best[i - 1] + 1 < best[j] && stage_fit(a, cfg, i, j, false).fits)
+      if (best[i - 1] != kNone && best[i - 1] + 1 < best[j] &&
+          stage_need(a, cfg, i, j, false) <= cfg.sram_bytes())
         best[j] = best[i - 1] + 1;
     }
   }
@@ -101,7 +99,7 @@ Bytes min_max_memory(const Analysis& a, const SystemConfig& cfg, std::uint32_t s
   constexpr Bytes kNo = std::numeric_limits<Bytes>::max();
   std::vector<Bytes> prev(n, kNo), cur(n, kNo);
   const auto mem = [&](std::size_t i, std::size_t j) {
-    return stage_fit(a, cfg, i, j, allow_stream).sram;
+    return stage_need(a, cfg, i, j, allow_stream);
   };
   for (std::size_t j = a.inputs; j < n; ++j) prev[j] = mem(0, j);
   for (std::uint32_t s = 1; s < stages; ++s) {
@@ -123,11 +121,18 @@ bool partition_group(const Analysis& a, const SystemConfig& cfg,
   if (fixed.feasible(stages)) {
     starts = fixed.starts(stages);
     streams = false;
-    return true;
+    bool spills = false;
+    for (std::size_t s = 0; s < starts.size(); ++s) {
+      const std::size_t j = s + 1 < starts.size() ? starts[s + 1] - 1 : a.n() - 1;
+      spills |= fixed.fit(starts[s], j).spill_traffic() > 0;
+    }
+    if (!spills || !allow_stream) return true;
   }
   if (!allow_stream) return false;
   const Partitioner streaming(a, cfg, cores, true, sharers);
-  if (!streaming.feasible(stages)) return false;
+  if (!streaming.feasible(stages)) return fixed.feasible(stages);
+  if (fixed.feasible(stages) && fixed.bottleneck(stages) <= streaming.bottleneck(stages))
+    return true;
   starts = streaming.starts(stages);
   streams = true;
   return true;
@@ -146,12 +151,14 @@ std::string not_fit_message(const Graph& g, const Analysis& a, const SystemConfi
       << " bytes more than the " << cap << " bytes (" << mib(cap) << ") a core has (weights total "
       << a.weights(0, a.n() - 1) << " bytes in SRAM";
   if (allow_stream)
-    msg << "; even streaming every weight, its activation buffers and the "
-        << cfg.pipeline.stream_buffer_kib << " KiB stream buffer do not fit";
+    msg << "; even streaming every weight, its "
+        << (cfg.pipeline.spill_activations ? "smallest activation tiles" : "activation buffers")
+        << " and the " << cfg.pipeline.stream_buffer_kib << " KiB stream buffer do not fit";
   msg << "); ";
   if (need == 0) {
-    msg << "no core count keeps all weights in SRAM: a single operator needs more than one "
-           "core's State Buffer";
+    msg << "no core count keeps all weights in SRAM: a single operator's weights and "
+        << (cfg.pipeline.spill_activations ? "smallest tiles" : "activations")
+        << " need more than one core's State Buffer";
   } else {
     msg << "the smallest core count that fits is " << need;
     if (need > cfg.total_cores())

@@ -22,7 +22,12 @@ class Partitioner {
   /// `sharers[c]`: cores of chip c that run at once (their streams share its DRAM).
   Partitioner(const Analysis& a, const SystemConfig& cfg, const std::vector<std::uint32_t>& cores,
               bool allow_stream, const std::vector<std::uint32_t>& sharers);
-  const StageFit& fit(std::size_t i, std::size_t j) const { return fits_[i][j - i]; }
+  /// stage_fit of [i, j], computed on first use (most ranges are never asked for).
+  const StageFit& fit(std::size_t i, std::size_t j) const {
+    StageFit& f = fits_[i][j - i];
+    if (!f.computed) f = stage_fit(a_, cfg_, i, j, allow_stream_);
+    return f;
+  }
   /// Whether `stages` stages cover the graph, and their starts.
   bool feasible(std::uint32_t stages) const { return best_[stages - 1][a_.n() - 1] != kInf; }
   Ps bottleneck(std::uint32_t stages) const { return best_[stages - 1][a_.n() - 1]; }
@@ -41,7 +46,8 @@ class Partitioner {
   const SystemConfig& cfg_;
   std::vector<InPath> in_;
   std::vector<std::uint32_t> sh_;
-  std::vector<std::vector<StageFit>> fits_;
+  bool allow_stream_;
+  mutable std::vector<std::vector<StageFit>> fits_;
   std::vector<std::vector<Ps>> best_;
 };
 
@@ -54,8 +60,10 @@ Bytes min_max_memory(const Analysis& a, const SystemConfig& cfg, std::uint32_t s
                      bool allow_stream);
 
 /// The partition of one group on `cores`: all weights in SRAM when some partition allows it
-/// (streaming is the fallback, as in the Neuron compiler), else streaming when allowed. Sets
-/// `starts` (the stage starts) and `streams`; returns false when neither works.
+/// (streaming is the fallback, as in the Neuron compiler), else streaming when allowed. When the
+/// best partition with every weight in SRAM must spill activations, the partition that may also
+/// stream weights is taken instead if its slowest stage is faster. Sets `starts` (the stage
+/// starts) and `streams`; returns false when neither works.
 bool partition_group(const Analysis& a, const SystemConfig& cfg,
                      const std::vector<std::uint32_t>& cores, bool allow_stream,
                      const std::vector<std::uint32_t>& sharers, std::vector<std::uint32_t>& starts,

@@ -43,6 +43,23 @@ nlohmann::json cycles_json(const StagePlan& s) {
 }
 }  // namespace
 
+/// Where a stage's activations live when they do not all fit: the buffers, the bytes moved per
+/// request and, per op that moves any, its tiles and traffic.
+nlohmann::json activations_json(const StagePlan& s, const Plan& p, const Graph& g) {
+  nlohmann::json ops = nlohmann::json::array();
+  for (const auto& o : s.spilled_ops)
+    ops.push_back({{"op", g.ops.at(static_cast<std::size_t>(p.op_order.at(o.position))).name},
+                   {"tiles", o.tiles},
+                   {"output", o.output_in_dram ? "dram" : "sram"},
+                   {"read_bytes", o.read_bytes},
+                   {"write_bytes", o.write_bytes},
+                   {"stall_cycles", o.stall}});
+  return {
+      {"io_buffers", s.io_in_dram ? "dram" : "sram"}, {"spill_write_bytes", s.spill_write_bytes},
+      {"spill_read_bytes", s.spill_read_bytes},       {"tiles", s.spill_tiles},
+      {"stall_cycles", s.spill_stall_cycles},         {"ops", ops}};
+}
+
 nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& s : p.stages) {
@@ -80,6 +97,8 @@ nlohmann::json plan_to_json(const Plan& p, const Graph& g) {
                       {"est_compute_us", static_cast<double>(s.est_compute_ps) / kPsPerUs},
                       {"est_transfer_us", static_cast<double>(s.est_transfer_ps) / kPsPerUs},
                       {"est_stage_us", static_cast<double>(s.est_stage_ps()) / kPsPerUs}});
+    if (s.spill_write_bytes + s.spill_read_bytes > 0)
+      stages.back()["activations"] = activations_json(s, p, g);
   }
   return {{"model", p.model},
           {"config", p.config},

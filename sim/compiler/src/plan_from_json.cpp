@@ -57,7 +57,8 @@ const std::vector<std::string> kStageKeys = {"index",
                                              "cycles",
                                              "est_compute_us",
                                              "est_transfer_us",
-                                             "est_stage_us"};
+                                             "est_stage_us",
+                                             "activations"};
 
 bool known(const std::vector<std::string>& keys, const std::string& k) {
   return std::find(keys.begin(), keys.end(), k) != keys.end();

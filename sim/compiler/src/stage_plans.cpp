@@ -7,6 +7,7 @@
 #include "cost_model.hpp"
 #include "infsim/common/error.hpp"
 #include "infsim/cores/state_buffer.hpp"
+#include "spill.hpp"
 
 namespace infsim::compiler_detail {
 
@@ -76,9 +77,20 @@ void add_group(Plan& p, const Graph& g, const Analysis& a, const SystemConfig& c
         [&](std::size_t k, const StageScheduler& sched) {
           if (k != j) return;
           st.engine_cycles = sched.busy();
-          st.makespan_cycles = sched.makespan();
+          st.makespan_cycles = sched.makespan() + f.spill_stall;
         },
         &st.timeline);
+    if (f.spill_traffic() > 0) {
+      plan_spills(a, cfg, i, j, f.spill_budget, f.io_in_dram, &st.spilled_ops);
+      st.io_in_dram = f.io_in_dram;
+      st.spill_write_bytes = f.spill_write;
+      st.spill_read_bytes = f.spill_read;
+      st.spill_tiles = f.tiles;
+      st.spill_stall_cycles = f.spill_stall;
+      st.working_set_bytes =
+          f.buffers - (f.io_in_dram ? 0 : st.input_buffer_bytes + st.output_buffer_bytes);
+      if (f.io_in_dram) st.input_buffer_bytes = st.output_buffer_bytes = 0;
+    }
     const InPath in = input_path(cfg, s == 0 ? -1 : static_cast<long long>(cores[s - 1]), cores[s]);
     const StageTime t =
         stage_time(a, cfg, in, f, i, j, std::max<std::uint32_t>(1, sharers.at(st.chip)));

@@ -415,6 +415,21 @@ std::vector<Param> make_params() {
       "(double buffering); false = all streamed weights arrive before the stage computes.",
       "unpublished: true; AWS describes weights read from DRAM per layer and reused over a batch, "
       "and a DMA engine beside the compute engines makes overlap the natural schedule"));
+  t.push_back(integer("pipeline.tile_kib", "KiB", 4, 1 << 20,
+      [](auto& c) -> auto& { return c.pipeline.tile_kib; },
+      "Largest tile of one operand that an operator whose operands live in DRAM moves per DMA "
+      "(tiles are double-buffered: two per operand in the State Buffer). Sets how many tiles an "
+      "operator runs in, and so how much of its DRAM traffic cannot overlap its compute.",
+      "unpublished: 256 KiB, large enough that a tile's transfer (about 5 us at 50 GiB/s) "
+      "dwarfs the per-descriptor overheads, small enough that an operator's double-buffered "
+      "tiles take a few percent of a 12 MiB State Buffer"));
+  t.push_back(boolean("pipeline.spill_activations",
+      [](auto& c) -> auto& { return c.pipeline.spill_activations; },
+      "Activations that do not fit a stage's State Buffer stay in device DRAM: spilled by their "
+      "producer, reloaded by each consumer, operators on them tiled; false = a stage whose "
+      "activations do not fit does not fit (no tiling).",
+      "design: true, what a compiler that manages the State Buffer in software does "
+      "(docs/COMPILER.md, \"Tiling and spilling\")"));
   // clang-format on
   return t;
 }

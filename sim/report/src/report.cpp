@@ -124,7 +124,13 @@ std::string format_text(const Report& r) {
   o << "  service      p50 " << r.service_ms.p50 << "  p99 " << r.service_ms.p99 << "  max "
     << r.service_ms.max << "  (admission to completion)\n";
   o << std::setprecision(6) << "simulated time " << r.simulated_time_s * 1e3 << " ms\n";
-  o << "bottleneck     " << r.bottleneck << "\n\n";
+  o << "bottleneck     " << r.bottleneck << "\n";
+  const DramTraffic& t = r.dram_traffic;
+  o << "DRAM traffic   " << human_bytes(t.total()) << " per request: weights streamed "
+    << human_bytes(t.weights_streamed) << ", activations spilled "
+    << human_bytes(t.activations_spilled) << " and reloaded " << human_bytes(t.activations_reloaded)
+    << ", inputs and outputs " << human_bytes(t.inputs_outputs) << ", tables "
+    << human_bytes(t.tables) << "\n\n";
 
   o << "stage  core  chip  ops  first op -> last op                      weights    streamed"
        "    SRAM used   service us   busy  DRAM wait  stalled\n";

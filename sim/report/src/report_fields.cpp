@@ -142,6 +142,24 @@ void visit_fields(const Report& r, StatVisitor& v) {
           "which stage bounds throughput, and why (computing, waiting for DRAM, stalled), in "
           "words"},
          r.bottleneck);
+  const DramTraffic& d = r.dram_traffic;
+  const auto traffic = [&](const char* name, const char* what, std::uint64_t bytes) {
+    v.stat({std::string("dram_traffic_per_request.") + name, "B",
+            std::string(what) + ", per request (batch included), in one group's stages"},
+           bytes);
+  };
+  traffic("weights_streamed", "weights that do not fit the State Buffer, read from DRAM",
+          d.weights_streamed);
+  traffic("activations_spilled", "activations that do not fit, written to DRAM",
+          d.activations_spilled);
+  traffic("activations_reloaded", "spilled activations read back from DRAM",
+          d.activations_reloaded);
+  traffic("inputs_outputs",
+          "the input (written by the host, read by the first stage) and the result (written by "
+          "the last stage, read by the host)",
+          d.inputs_outputs);
+  traffic("tables", "rows read from tables kept in DRAM (embeddings)", d.tables);
+  traffic("total", "all of the above", d.total());
 }
 
 void visit_fields(const StageReport& s, StatVisitor& v) {
@@ -155,6 +173,9 @@ void visit_fields(const StageReport& s, StatVisitor& v) {
   v.stat({"weight_bytes", "B", "weights resident in the State Buffer"}, s.weight_bytes);
   v.stat({"streamed_weight_bytes", "B", "weights streamed from DRAM for every request"},
          s.streamed_weight_bytes);
+  v.stat({"spilled_bytes", "B",
+          "activations written to and reloaded from DRAM for every request (they do not fit)"},
+         s.spilled_bytes);
   v.stat({"sram_bytes", "B", "State Buffer bytes the stage uses"}, s.sram_bytes);
   v.stat(kCoreStats.service_us, s.service_us);
   v.stat(kCoreStats.busy, s.busy);

@@ -45,6 +45,14 @@ void fill_stages(Report& r, System& sys, const Graph& g, const Plan& plan, Ps en
     sr.last_op = g.ops.at(static_cast<std::size_t>(plan.op_order.at(s.op_end - 1))).name;
     sr.weight_bytes = s.weight_bytes;
     sr.streamed_weight_bytes = s.streamed_weight_bytes;
+    sr.spilled_bytes = s.spill_write_bytes + s.spill_read_bytes;
+    if (s.group == 0) {
+      DramTraffic& d = r.dram_traffic;
+      d.weights_streamed += s.streamed_weight_bytes;
+      d.activations_spilled += s.spill_write_bytes;
+      d.activations_reloaded += s.spill_read_bytes;
+      d.tables += s.dram_read_bytes;
+    }
     sr.sram_bytes = s.sram_bytes;
     sr.service_us = core.real(kCoreStats.service_us.name);
     sr.busy = core.real(kCoreStats.busy.name);
@@ -138,8 +146,9 @@ std::string bottleneck(const Report& r, const Plan& plan) {
     why << " computes " << 100.0 * b.busy << "% of the time";
     if (b.fetching > 0)
       why << " and waits for DRAM reads"
-          << (b.streamed_weight_bytes > 0 ? " and streamed weights" : "") << " "
-          << 100.0 * b.fetching << "%";
+          << (b.streamed_weight_bytes > 0 ? " and streamed weights" : "")
+          << (b.spilled_bytes > 0 ? " and spilled activations" : "") << " " << 100.0 * b.fetching
+          << "%";
     why << "; its " << per_request_us << " us per request caps throughput at "
         << (per_request_us > 0 ? 1e6 * plan.batch * plan.groups / per_request_us : 0.0)
         << " inferences/s" << (plan.groups > 1 ? " over all groups" : "");
@@ -249,6 +258,7 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   r.events = sys->xfer.started();
 
   fill_stages(r, *sys, g, plan, end);
+  r.dram_traffic.inputs_outputs = 2 * (plan.input_bytes + plan.output_bytes);
   fill_cores(r, *sys, cfg, plan, end);
   fill_resources(r, *sys, cfg, end);
   r.bottleneck = bottleneck(r, plan);

@@ -157,6 +157,8 @@ void System::load_stages(const SystemConfig& cfg, const Plan& plan,
     prog.stream_bytes = st[s].streamed_weight_bytes;
     prog.stream_chunks = st[s].stream_chunks;
     prog.prefetch = cfg.pipeline.weight_prefetch;
+    prog.spill_bytes = st[s].spill_write_bytes + st[s].spill_read_bytes;
+    prog.spill_tiles = st[s].spill_tiles;
     Chip& chip = *chips[st[s].chip];
     const std::uint32_t local = st[s].core % cfg.cores_per_chip;
     core(st[s].core)

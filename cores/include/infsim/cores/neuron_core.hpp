@@ -60,9 +60,11 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver, public St
   std::uint64_t current_ = 0;
   bool fetching_ = false;  ///< waiting for this request's DRAM reads
   bool fetched_ = false;
-  bool streaming_ = false;  ///< the weight stream of the current request is under way
-  Ps start_ = 0;            ///< when the current request's compute started
-  Ps compute_ps_ = 0;       ///< its compute time (State Buffer port included)
+  /// Transfers that overlap the current request's compute (the weight stream, the activations'
+  /// tiles) still under way; the stage ends when the last has and its bound is met.
+  std::uint32_t overlapped_ = 0;
+  Ps start_ = 0;       ///< when the current request's compute started
+  Ps compute_ps_ = 0;  ///< its compute time (State Buffer port included)
   TransferScheduler* xfer_ = nullptr;
   std::vector<Resource*> dram_path_;
   StateBufferPort* sbuf_ = nullptr;

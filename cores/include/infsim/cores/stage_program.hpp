@@ -22,6 +22,11 @@ struct StageProgram {
   Bytes stream_bytes = 0;
   std::uint32_t stream_chunks = 0;
   bool prefetch = true;
+  /// Activations that do not fit the State Buffer: bytes written to and reloaded from device
+  /// DRAM per request, in `spill_tiles` tiles, always overlapping the compute (the compiler's
+  /// makespan already holds the stalls the tiles cause on an idle DRAM).
+  Bytes spill_bytes = 0;
+  std::uint64_t spill_tiles = 0;
   Cycles total() const { return busy.sum(); }
   Cycles duration() const { return makespan != 0 ? makespan : total(); }
 };
@@ -77,6 +82,7 @@ struct CoreStats {
   Ps stall_ps = 0;                  ///< time holding a result while the next stage had no buffer
   Ps fetch_ps = 0;                  ///< time waiting for reads from device DRAM
   Bytes streamed_bytes = 0;         ///< weights streamed from device DRAM
+  Bytes spilled_bytes = 0;          ///< activations written to and reloaded from device DRAM
   PerEngine<Cycles> engine_cycles;  ///< busy cycles of each engine
 };
 

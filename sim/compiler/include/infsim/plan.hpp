@@ -20,6 +20,17 @@ struct StreamedOp {
   Bytes bytes = 0;             ///< streamed bytes of this op (all of its weights, or the rest)
 };
 
+/// An op of a stage whose activations do not all fit its State Buffer, that moves activations
+/// between DRAM and the State Buffer (docs/COMPILER.md, "Tiling and spilling").
+struct SpilledOp {
+  std::uint32_t position = 0;  ///< in Plan::op_order
+  std::uint64_t tiles = 1;     ///< tiles its DRAM operands move in
+  bool output_in_dram = false;
+  Bytes read_bytes = 0;   ///< activations reloaded from DRAM while it runs, per request
+  Bytes write_bytes = 0;  ///< activations written to DRAM while it runs, per request
+  Cycles stall = 0;       ///< its DMA beyond its compute (double-buffered tiles, uncontended)
+};
+
 /// One pipeline stage: a contiguous range of the plan's op order, placed on one core.
 struct StagePlan {
   std::uint32_t index = 0;  ///< position in Plan::stages
@@ -60,10 +71,17 @@ struct StagePlan {
   /// Per request: each engine's busy cycles (Engine::Move: State Buffer copies).
   PerEngine<Cycles> engine_cycles;
   /// Per request: the stage's time with its engines overlapped as dependencies allow
-  /// (schedule_stage). At least the busiest engine's cycles, at most cycles().
+  /// (schedule_stage), plus spill_stall_cycles. At least the busiest engine's cycles.
   Cycles makespan_cycles = 0;
-  std::uint64_t macs = 0;  ///< per request
-  Ps est_compute_ps = 0;   ///< compute time per request: makespan_cycles × core period
+  /// Activations that do not all fit: the input and output buffers are in DRAM.
+  bool io_in_dram = false;
+  Bytes spill_write_bytes = 0;         ///< activations written to DRAM per request
+  Bytes spill_read_bytes = 0;          ///< activations reloaded from DRAM per request
+  std::uint64_t spill_tiles = 0;       ///< tiles the spilled activations move in
+  Cycles spill_stall_cycles = 0;       ///< ops' tile DMA beyond their compute (uncontended)
+  std::vector<SpilledOp> spilled_ops;  ///< the ops that move activations
+  std::uint64_t macs = 0;              ///< per request
+  Ps est_compute_ps = 0;               ///< compute time per request: makespan_cycles × core period
   Ps est_transfer_ps = 0;  ///< estimated time to receive the stage's input and DRAM rows
   /// Estimated time of compute and weight streaming together (= est_compute_ps without
   /// streaming; docs/COMPILER.md gives the double-buffering formula).

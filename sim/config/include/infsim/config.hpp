@@ -19,6 +19,12 @@ struct PipelineParams {
   /// State Buffer KiB reserved for streamed weights on a stage that streams (two chunks).
   std::uint32_t stream_buffer_kib = 2048;
   bool weight_prefetch = true;  ///< load the next weight chunk while computing on this one
+  /// Largest tile of one operand that a tiled operator moves between DRAM and the State Buffer
+  /// (each operand double-buffered: two tiles of it in the State Buffer).
+  std::uint32_t tile_kib = 256;
+  /// Activations that do not fit the State Buffer stay in DRAM (spilled and reloaded, operators
+  /// tiled); false = every stage's activations must fit (the model before tiling).
+  bool spill_activations = true;
 };
 
 /// The hardware a run simulates. Its fields are grouped like the documented JSON paths, but some

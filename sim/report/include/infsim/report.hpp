@@ -25,10 +25,11 @@ struct StageReport {
   std::string first_op, last_op;
   std::uint64_t weight_bytes = 0, sram_bytes = 0;
   std::uint64_t streamed_weight_bytes = 0;  ///< per request, from DRAM
-  double service_us = 0;                    ///< compute time per request
-  double busy = 0;                          ///< share of the simulated time spent computing
-  double fetching = 0;  ///< share of the simulated time waiting for reads from DRAM
-  double stalled = 0;   ///< share of the simulated time holding a result (back-pressure)
+  std::uint64_t spilled_bytes = 0;  ///< activations written to and reloaded from DRAM per request
+  double service_us = 0;            ///< compute time per request
+  double busy = 0;                  ///< share of the simulated time spent computing
+  double fetching = 0;              ///< share of the simulated time waiting for reads from DRAM
+  double stalled = 0;  ///< share of the simulated time holding a result (back-pressure)
   std::uint64_t requests = 0;
 };
 
@@ -72,6 +73,21 @@ struct DramReadReport {
   LatencySummary latency_us;  ///< asked for -> last byte arrives at its destination
 };
 
+/// Bytes read or written in device DRAM per request (batch included), by purpose, over one
+/// group's stages (every request moves the same bytes through its group; the simulated
+/// transfers move exactly these).
+struct DramTraffic {
+  std::uint64_t weights_streamed = 0;      ///< weights that do not fit, read for every request
+  std::uint64_t activations_spilled = 0;   ///< activations written to DRAM (spilled)
+  std::uint64_t activations_reloaded = 0;  ///< spilled activations read back
+  std::uint64_t inputs_outputs = 0;        ///< the input written by the host and read by the first
+                                           ///< stage, the result written by the last and read back
+  std::uint64_t tables = 0;                ///< rows read from tables kept in DRAM (embeddings)
+  std::uint64_t total() const {
+    return weights_streamed + activations_spilled + activations_reloaded + inputs_outputs + tables;
+  }
+};
+
 struct Report {
   std::string config, model, mode = "pipeline";
   std::uint32_t cores = 0, batch = 1;
@@ -90,6 +106,7 @@ struct Report {
   double measured_window_s = 0;
   std::uint64_t events = 0;  ///< transfers and stage completions simulated
   std::string bottleneck;    ///< which stage bounds throughput, and why
+  DramTraffic dram_traffic;  ///< per request, by purpose
   nlohmann::json plan;       ///< plan_to_json of the plan that ran
   std::vector<StageReport> stages;
   std::vector<CoreReport> per_core;
