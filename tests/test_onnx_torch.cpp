@@ -76,7 +76,7 @@ std::int64_t encoder_macs(const json& config, std::int64_t s) {
 
 TEST_CASE("onnx torch: every PyTorch export imports with nothing approximated", "[onnx][torch]") {
   for (const char* key : {"resnet50", "mobilenet_v2", "squeezenet1_0", "vit_b_16",
-                          "bert_like_opset13", "bert_like_opset17"}) {
+                          "bert_like_opset13", "bert_like_opset17", "lraspp_mobilenet_v3"}) {
     INFO(key);
     const json m = exported(key);
     if (m.is_null()) return;
@@ -278,4 +278,32 @@ TEST_CASE("onnx torch cli: run --graph on exported CNN and transformer models, -
   REQUIRE(zoo.exit_code == 0);
   CHECK(json::parse(read_text(report)).at("throughput_per_s").get<double>() ==
         Approx(resnet_throughput).epsilon(1e-12));
+}
+
+TEST_CASE("onnx torch: a 640x640 segmentation network runs on one core by tiling and spilling",
+          "[onnx][torch][tiling]") {
+  const json m = exported("lraspp_mobilenet_v3");
+  if (m.is_null()) return;
+  TempDir dir;
+  const std::string report = dir.file("r.json");
+  for (const char* batch : {"1", "4"}) {
+    INFO("batch " << batch);
+    const RunResult r =
+        run_cli({"run", "--graph", m.at("path").get<std::string>(), "--input-shape",
+                 std::string("input=") + batch + ",3,640,640", "--preset", "inf1.xlarge", "--cores",
+                 "1", "--requests", "20", "--no-progress", "--json", report});
+    INFO("stderr: " << r.err);
+    REQUIRE_FALSE(r.signaled);
+    REQUIRE(r.exit_code == 0);
+    const json j = json::parse(read_text(report));
+    const json& d = j.at("dram_traffic_per_request");
+    // Its activations do not fit a 12 MiB State Buffer beside its weights: some live in DRAM.
+    CHECK(d.at("activations_spilled").get<double>() > 0);
+    CHECK(d.at("activations_reloaded").get<double>() > 0);
+    CHECK(j.at("throughput_per_s").get<double>() > 0);
+    CHECK(j.at("throughput_per_s").get<double>() <= j.at("peak_throughput_per_s").get<double>());
+    const json& stage = j.at("plan").at("stages").at(0);
+    CHECK(stage.contains("activations"));
+    CHECK(stage.at("activations").at("ops").size() > 0);
+  }
 }

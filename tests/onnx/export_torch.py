@@ -120,6 +120,17 @@ class BertLike(nn.Module):
         return x, torch.tanh(self.pooler(x[:, 0]))
 
 
+class SegmentationOut(nn.Module):
+    """A torchvision segmentation model returning its "out" map (they return a dict)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)["out"]
+
+
 def export(outdir, name, model, args, opset, input_names, output_names, dynamic_axes,
            test_shapes, strip=False, bn_folded=True, config=None):
     model.eval()
@@ -181,6 +192,15 @@ def main():
     models["mobilenet_v2"] = export(
         outdir, "tv_mobilenet_v2", torchvision.models.mobilenet_v2(weights=None), (image,), 11,
         ["input"], ["logits"], None, image_shape)
+    # A segmentation network with large activations (640x640: a 16 x 320 x 320 tensor is 3.1 MiB
+    # at batch 1), which the State Buffer holds only by tiling and spilling: torchvision's LR-ASPP
+    # MobileNetV3-Large, its "out" map as the output.
+    models["lraspp_mobilenet_v3"] = export(
+        outdir, "tv_lraspp_mobilenet_v3",
+        SegmentationOut(torchvision.models.segmentation.lraspp_mobilenet_v3_large(
+            weights=None, weights_backbone=None)),
+        (torch.randn(1, 3, 640, 640),), 13, ["input"], ["out"],
+        {"input": {0: "batch"}, "out": {0: "batch"}}, {"input": [1, 3, 640, 640]})
     models["squeezenet1_0"] = export(
         outdir, "tv_squeezenet1_0", torchvision.models.squeezenet1_0(weights=None), (image,), 9,
         ["input"], ["logits"], None, image_shape)
