@@ -19,7 +19,6 @@ struct StageFit {
   Bytes buffers = 0;        ///< activations: working set, extra inputs, one output
   Bytes sram = 0;           ///< kept + stream_buffer + buffers (what the stage needs)
   std::uint32_t chunks = 0;
-  bool computed = false;  ///< (the partitioner's lazy table)
   /// Activations that did not fit (pipeline.spill_activations): their DRAM traffic per request.
   Bytes spill_write = 0, spill_read = 0;
   Cycles spill_stall = 0;   ///< tile DMA beyond compute, summed over ops (uncontended)
@@ -29,6 +28,20 @@ struct StageFit {
   Bytes spill_traffic() const { return spill_write + spill_read; }
   /// Bytes read or written in DRAM per request for weights and activations.
   Bytes dram_traffic() const { return streamed + spill_traffic(); }
+};
+
+/// What a stage's time needs of its StageFit, in 40 bytes: the partitioner keeps one per range
+/// it looks at (n² / 2 of them at most).
+struct FitCost {
+  Bytes streamed = 0;
+  Bytes spill = 0;  ///< StageFit::spill_traffic()
+  Cycles stall = 0;
+  std::uint32_t chunks = 0;
+  std::uint32_t tiles = 0;  ///< saturated at 2^32 − 1
+  bool fits = false;
+  bool computed = false;
+  FitCost() = default;
+  explicit FitCost(const StageFit& f);
 };
 
 /// The stage keeps all its weights when they fit beside its activation buffers; otherwise it
@@ -88,7 +101,7 @@ struct StageTime {
 
 /// The estimated time of the stage [i, j] fed over `in`, with its State Buffer use `f`.
 /// `sharers`: cores of the chip that may stream weights at once, splitting its DRAM bandwidth.
-StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in,
-                     const StageFit& f, std::size_t i, std::size_t j, std::uint32_t sharers);
+StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in, const FitCost& f,
+                     std::size_t i, std::size_t j, std::uint32_t sharers);
 
 }  // namespace infsim::compiler_detail

@@ -37,7 +37,7 @@ Partitioner::Partitioner(const Analysis& a, const SystemConfig& cfg,
       for (std::size_t i = first_cut(a) + s - 1; i <= j; ++i) {
         const Ps before = best_[s - 1][i - 1];
         if (before == kInf || before >= best_[s][j]) continue;
-        const StageFit& f = fit(i, j);
+        const FitCost& f = fit(i, j);
         if (!f.fits) continue;
         const Ps t = std::max(before, time(s, i, j));
         if (t < best_[s][j]) best_[s][j] = t;
@@ -117,22 +117,27 @@ bool partition_group(const Analysis& a, const SystemConfig& cfg,
                      const std::vector<std::uint32_t>& sharers, std::vector<std::uint32_t>& starts,
                      bool& streams) {
   const auto stages = static_cast<std::uint32_t>(cores.size());
-  const Partitioner fixed(a, cfg, cores, false, sharers);
-  if (fixed.feasible(stages)) {
-    starts = fixed.starts(stages);
-    streams = false;
-    bool spills = false;
-    for (std::size_t s = 0; s < starts.size(); ++s) {
-      const std::size_t j = s + 1 < starts.size() ? starts[s + 1] - 1 : a.n() - 1;
-      spills |= fixed.fit(starts[s], j).spill_traffic() > 0;
+  bool fixed_ok = false;
+  Ps fixed_bottleneck = kInf;
+  {  // one partitioner's table at a time: each holds n² / 2 entries
+    const Partitioner fixed(a, cfg, cores, false, sharers);
+    if (fixed.feasible(stages)) {
+      starts = fixed.starts(stages);
+      streams = false;
+      fixed_ok = true;
+      fixed_bottleneck = fixed.bottleneck(stages);
+      bool spills = false;
+      for (std::size_t s = 0; s < starts.size(); ++s) {
+        const std::size_t j = s + 1 < starts.size() ? starts[s + 1] - 1 : a.n() - 1;
+        spills |= fixed.fit(starts[s], j).spill > 0;
+      }
+      if (!spills || !allow_stream) return true;
     }
-    if (!spills || !allow_stream) return true;
   }
   if (!allow_stream) return false;
   const Partitioner streaming(a, cfg, cores, true, sharers);
-  if (!streaming.feasible(stages)) return fixed.feasible(stages);
-  if (fixed.feasible(stages) && fixed.bottleneck(stages) <= streaming.bottleneck(stages))
-    return true;
+  if (!streaming.feasible(stages)) return fixed_ok;
+  if (fixed_ok && fixed_bottleneck <= streaming.bottleneck(stages)) return true;
   starts = streaming.starts(stages);
   streams = true;
   return true;

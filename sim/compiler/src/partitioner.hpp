@@ -23,9 +23,9 @@ class Partitioner {
   Partitioner(const Analysis& a, const SystemConfig& cfg, const std::vector<std::uint32_t>& cores,
               bool allow_stream, const std::vector<std::uint32_t>& sharers);
   /// stage_fit of [i, j], computed on first use (most ranges are never asked for).
-  const StageFit& fit(std::size_t i, std::size_t j) const {
-    StageFit& f = fits_[i][j - i];
-    if (!f.computed) f = stage_fit(a_, cfg_, i, j, allow_stream_);
+  const FitCost& fit(std::size_t i, std::size_t j) const {
+    FitCost& f = fits_[i][j - i];
+    if (!f.computed) f = FitCost(stage_fit(a_, cfg_, i, j, allow_stream_));
     return f;
   }
   /// Whether `stages` stages cover the graph, and their starts.
@@ -47,7 +47,7 @@ class Partitioner {
   std::vector<InPath> in_;
   std::vector<std::uint32_t> sh_;
   bool allow_stream_;
-  mutable std::vector<std::vector<StageFit>> fits_;
+  mutable std::vector<std::vector<FitCost>> fits_;
   std::vector<std::vector<Ps>> best_;
 };
 
