@@ -17,16 +17,6 @@ void RangeMax::build(const std::vector<Bytes>& v) {
   }
 }
 
-void Analysis::build_span_table() {
-  const std::size_t n = order.size();
-  span.assign(n, {});
-  for (std::size_t i = 0; i < n; ++i) {
-    span[i].resize(n - i);
-    schedule(i, n - 1,
-             [&](std::size_t p, const StageScheduler& s) { span[i][p - i] = s.makespan(); });
-  }
-}
-
 Analysis analyse(const Graph& g, const SystemConfig& cfg, std::uint32_t batch,
                  std::vector<int> order) {
   g.validate();

@@ -39,9 +39,6 @@ struct Analysis {
   std::vector<Bytes> dram_read_pre;    // prefix sums of DRAM reads per request
   std::vector<OpTiming> timing;        // per position (batch included)
   std::vector<std::vector<std::size_t>> preds;  // per position: positions of its producers
-  // span[i][j - i]: the scheduled time (cycles) of the stage [i, j]; filled by build_span_table
-  // (for the partitioner) — without it, makespan() schedules the range on demand.
-  std::vector<std::vector<Cycles>> span;
   std::vector<Bytes> cut;         // cut[c]: bytes of tensors made before c and used at >= c
   std::vector<Bytes> live;        // live[k]: bytes of tensors alive while op k runs
   RangeMax live_max;              // range max of live
@@ -73,16 +70,12 @@ struct Analysis {
       f(p, sched);
     }
   }
-  /// The stage [i, j]'s time per request in cycles (its schedule's makespan).
+  /// The stage [i, j]'s time per request in cycles (its schedule's makespan), O(j − i).
   Cycles makespan(std::size_t i, std::size_t j) const {
-    if (!span.empty()) return span[i][j - i];
     Cycles m = 0;
     schedule(i, j, [&](std::size_t, const StageScheduler& s) { m = s.makespan(); });
     return m;
   }
-  /// Schedules every range once: for each start i the ops i, i+1, … are added one at a time (the
-  /// in-order schedule of [i, j] is a prefix of that of [i, j + 1]), O(n² · inputs per op).
-  void build_span_table();
   Bytes dram_reads(std::size_t i, std::size_t j) const {
     return dram_read_pre[j + 1] - dram_read_pre[i];
   }

@@ -45,7 +45,6 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
   }
   const bool allow_stream = !opts.static_weights;
   Analysis a = analyse(g, cfg, opts.batch);
-  a.build_span_table();  // exact stage times for every range the partition may choose
   const std::size_t computable = a.n() - a.inputs;
   if (stages > computable) {
     throw CompileError("cores = " + std::to_string(stages) + ": model '" + g.name + "' has only " +

@@ -21,7 +21,6 @@ std::vector<CoreCountRow> core_count_table(const Graph& g, const SystemConfig& c
   validate(cfg);
   if (opts.batch == 0) throw CompileError("batch must be at least 1");
   Analysis a = analyse(g, cfg, opts.batch);
-  a.build_span_table();
   const std::uint32_t limit = static_cast<std::uint32_t>(
       std::min<std::size_t>({max_cores, cfg.total_cores(), a.n() - a.inputs}));
   const std::vector<std::uint32_t> cores = group_cores(0, limit);

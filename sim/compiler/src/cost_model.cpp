@@ -125,9 +125,9 @@ FitCost::FitCost(const StageFit& f)
       computed(true) {}
 
 StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in, const FitCost& f,
-                     std::size_t i, std::size_t j, std::uint32_t sharers) {
+                     std::size_t i, std::size_t j, std::uint32_t sharers, Cycles makespan) {
   StageTime t;
-  t.compute = (a.makespan(i, j) + f.stall) * cfg.core_period_ps();
+  t.compute = (makespan + f.stall) * cfg.core_period_ps();
   t.transfer = transfer_ps(stage_in(a, i), in.bytes_per_s) + in.latency_ps +
                transfer_ps(a.dram_reads(i, j), dram_path_bw(cfg));
   const std::uint64_t shared = dram_path_bw(cfg) / sharers;

@@ -101,7 +101,13 @@ struct StageTime {
 
 /// The estimated time of the stage [i, j] fed over `in`, with its State Buffer use `f`.
 /// `sharers`: cores of the chip that may stream weights at once, splitting its DRAM bandwidth.
+/// `makespan`: the stage's scheduled makespan in cycles (the partitioner has it from its
+/// incremental schedule; the overload without it schedules the stage).
 StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in, const FitCost& f,
-                     std::size_t i, std::size_t j, std::uint32_t sharers);
+                     std::size_t i, std::size_t j, std::uint32_t sharers, Cycles makespan);
+inline StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in,
+                            const FitCost& f, std::size_t i, std::size_t j, std::uint32_t sharers) {
+  return stage_time(a, cfg, in, f, i, j, sharers, a.makespan(i, j));
+}
 
 }  // namespace infsim::compiler_detail

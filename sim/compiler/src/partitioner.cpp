@@ -27,20 +27,63 @@ Partitioner::Partitioner(const Analysis& a, const SystemConfig& cfg,
     sh_.push_back(std::max<std::uint32_t>(1, sharers.at(cores[s] / cfg.cores_per_chip)));
   }
   best_.assign(stages, std::vector<Ps>(n, kInf));
-  // Fits depend on [i, j] only: each is computed once, when first asked for.
-  fits_.assign(n, {});
-  for (std::size_t i = 0; i < n; ++i) fits_[i].resize(n - i);
-  for (std::size_t j = a.inputs; j < n; ++j)
-    if (fit(0, j).fits) best_[0][j] = time(0, 0, j);
-  for (std::uint32_t s = 1; s < stages; ++s) {
-    for (std::size_t j = a.inputs + s; j < n; ++j) {
-      for (std::size_t i = first_cut(a) + s - 1; i <= j; ++i) {
-        const Ps before = best_[s - 1][i - 1];
-        if (before == kInf || before >= best_[s][j]) continue;
-        const FitCost& f = fit(i, j);
-        if (!f.fits) continue;
-        const Ps t = std::max(before, time(s, i, j));
-        if (t < best_[s][j]) best_[s][j] = t;
+  const auto before = [&](std::uint32_t s, std::size_t i) {
+    return s == 0 ? (i == 0 ? Ps{0} : kInf) : (i == 0 ? kInf : best_[s - 1][i - 1]);
+  };
+  for_each_range(
+      stages,
+      [&](std::uint32_t s, std::size_t i, std::size_t j) {
+        const Ps b = before(s, i);
+        return b != kInf && b < best_[s][j];
+      },
+      [&](std::uint32_t s, std::size_t i, std::size_t j, Ps t) {
+        const Ps m = std::max(before(s, i), t);
+        if (m < best_[s][j]) best_[s][j] = m;
+      });
+}
+
+Bytes Partitioner::need_bound(std::size_t i, std::size_t j) const {
+  // Weights and the peaks grow with j; the buffers' part (cut sizes) does not, so it is left out.
+  const Bytes live = a_.live_peak(i, j);
+  const Bytes act = cfg_.pipeline.spill_activations ? std::min(live, a_.tiled_peak(i, j)) : live;
+  const Bytes keep_all = a_.weights(i, j) + act;
+  if (!allow_stream_) return keep_all;
+  return std::min(keep_all, Bytes{cfg_.pipeline.stream_buffer_kib} * kKiB + act);
+}
+
+template <class Wanted, class Visit>
+void Partitioner::for_each_range(std::uint32_t stages, Wanted&& wanted, Visit&& visit) const {
+  const std::size_t n = a_.n();
+  const Bytes cap = cfg_.sram_bytes();
+  std::vector<Cycles> finish;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0 && i < first_cut(a_)) continue;  // stage 0 holds every input op
+    // The stage counts this start can serve: stage 0 starts at 0, stage s >= 1 at first_cut + s − 1
+    // or later.
+    const std::uint32_t s_lo = i == 0 ? 0 : 1;
+    const std::uint32_t s_hi =
+        i == 0 ? 1
+               : std::min<std::uint32_t>(stages, static_cast<std::uint32_t>(i - first_cut(a_)) + 2);
+    if (s_lo >= s_hi) continue;
+    StageScheduler sched;
+    finish.assign(n - i, 0);
+    for (std::size_t j = i; j < n; ++j) {
+      Cycles ready = 0;
+      for (std::size_t q : a_.preds[j])
+        if (q >= i) ready = std::max(ready, finish[q - i]);
+      finish[j - i] = sched.add(a_.timing[j], ready).finish;
+      if (need_bound(i, j) > cap) break;  // no longer stage from i fits either
+      if (j < a_.inputs) continue;        // stage 0 computes at least one op
+      bool fitted = false;
+      FitCost f;
+      for (std::uint32_t s = s_lo; s < s_hi; ++s) {
+        if (!wanted(s, i, j)) continue;
+        if (!fitted) {
+          f = FitCost(stage_fit(a_, cfg_, i, j, allow_stream_));
+          fitted = true;
+        }
+        if (!f.fits) break;
+        visit(s, i, j, stage_time(a_, cfg_, in_[s], f, i, j, sh_[s], sched.makespan()).total());
       }
     }
   }
@@ -51,24 +94,23 @@ std::vector<std::uint32_t> Partitioner::starts(std::uint32_t stages) const {
   const Ps cap = bottleneck(stages);
   std::vector<std::vector<Ps>> sum(stages, std::vector<Ps>(n, kInf));
   std::vector<std::vector<std::size_t>> from(stages, std::vector<std::size_t>(n, 0));
-  for (std::size_t j = a_.inputs; j < n; ++j)
-    if (fit(0, j).fits) {
-      const Ps t = time(0, 0, j);
-      if (t <= cap) sum[0][j] = t;
-    }
-  for (std::uint32_t s = 1; s < stages; ++s) {
-    for (std::size_t j = a_.inputs + s; j < n; ++j) {
-      for (std::size_t i = first_cut(a_) + s - 1; i <= j; ++i) {
-        const Ps before = sum[s - 1][i - 1];
-        if (before == kInf || before >= sum[s][j] || !fit(i, j).fits) continue;
-        const Ps t = time(s, i, j);
-        if (t <= cap && before + t < sum[s][j]) {
-          sum[s][j] = before + t;
+  const auto before = [&](std::uint32_t s, std::size_t i) {
+    return s == 0 ? (i == 0 ? Ps{0} : kInf) : (i == 0 ? kInf : sum[s - 1][i - 1]);
+  };
+  for_each_range(
+      stages,
+      [&](std::uint32_t s, std::size_t i, std::size_t j) {
+        const Ps b = before(s, i);
+        return b != kInf && b < sum[s][j];
+      },
+      [&](std::uint32_t s, std::size_t i, std::size_t j, Ps t) {
+        if (t > cap) return;
+        const Ps b = before(s, i) + t;
+        if (b < sum[s][j]) {
+          sum[s][j] = b;
           from[s][j] = i;
         }
-      }
-    }
-  }
+      });
   std::vector<std::uint32_t> st(stages, 0);
   std::size_t j = n - 1;
   for (std::uint32_t s = stages; s-- > 1;) {
@@ -129,7 +171,7 @@ bool partition_group(const Analysis& a, const SystemConfig& cfg,
       bool spills = false;
       for (std::size_t s = 0; s < starts.size(); ++s) {
         const std::size_t j = s + 1 < starts.size() ? starts[s + 1] - 1 : a.n() - 1;
-        spills |= fixed.fit(starts[s], j).spill > 0;
+        spills |= fixed.fit(starts[s], j).spill_traffic() > 0;
       }
       if (!spills || !allow_stream) return true;
     }

@@ -16,17 +16,19 @@ constexpr Ps kInf = std::numeric_limits<Ps>::max();
 /// The min-max dynamic programme over one placement: best[s][j] is the smallest possible
 /// slowest-stage time when stages 0..s (on cores[0..s]) cover positions [0, j]. One run answers
 /// every stage count up to cores.size(), since the first N stages of a chip-major placement are
-/// the placement of N stages.
+/// the placement of N stages. It runs "forward": for each stage start i in order (every best[·][i
+/// − 1] is final by then), it extends the stage [i, j] one op at a time, scheduling it
+/// incrementally, and relaxes best[s][j] for every s. Memory is linear in the graph (stages × n
+/// entries, nothing per range), and the extension stops once no longer stage can fit (the
+/// monotone lower bound of stage_need).
 class Partitioner {
  public:
   /// `sharers[c]`: cores of chip c that run at once (their streams share its DRAM).
   Partitioner(const Analysis& a, const SystemConfig& cfg, const std::vector<std::uint32_t>& cores,
               bool allow_stream, const std::vector<std::uint32_t>& sharers);
-  /// stage_fit of [i, j], computed on first use (most ranges are never asked for).
-  const FitCost& fit(std::size_t i, std::size_t j) const {
-    FitCost& f = fits_[i][j - i];
-    if (!f.computed) f = FitCost(stage_fit(a_, cfg_, i, j, allow_stream_));
-    return f;
+  /// stage_fit of [i, j] under this partitioner's rule.
+  StageFit fit(std::size_t i, std::size_t j) const {
+    return stage_fit(a_, cfg_, i, j, allow_stream_);
   }
   /// Whether `stages` stages cover the graph, and their starts.
   bool feasible(std::uint32_t stages) const { return best_[stages - 1][a_.n() - 1] != kInf; }
@@ -38,16 +40,19 @@ class Partitioner {
   std::vector<std::uint32_t> starts(std::uint32_t stages) const;
 
  private:
-  Ps time(std::uint32_t s, std::size_t i, std::size_t j) const {
-    return stage_time(a_, cfg_, in_[s], fit(i, j), i, j, sh_[s]).total();
-  }
+  /// Calls visit(i, j, time) for every stage [i, j] that fits, with time(s) its time as stage
+  /// s, in order of i then j; `wanted(i, j)` says whether any stage count still needs [i, j]
+  /// (else its fit is not computed).
+  template <class Wanted, class Visit>
+  void for_each_range(std::uint32_t stages, Wanted&& wanted, Visit&& visit) const;
+  /// A lower bound of stage_need that never decreases as the stage grows.
+  Bytes need_bound(std::size_t i, std::size_t j) const;
 
   const Analysis& a_;
   const SystemConfig& cfg_;
+  bool allow_stream_;
   std::vector<InPath> in_;
   std::vector<std::uint32_t> sh_;
-  bool allow_stream_;
-  mutable std::vector<std::vector<FitCost>> fits_;
   std::vector<std::vector<Ps>> best_;
 };
 

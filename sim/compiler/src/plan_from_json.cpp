@@ -281,7 +281,6 @@ Plan plan_from_json(const nlohmann::json& j, const Graph& g, const SystemConfig&
                              ": the first stage must hold every input and at least one op to "
                              "compute");
   }
-  a.build_span_table();
   return build_plan(f, a, g, cfg, starts, cores, origin);
 }
 
