@@ -227,8 +227,8 @@ TEST_CASE("more cores never fit less", "[compiler][relations]") {
 
 TEST_CASE("batching scales the work per request", "[compiler]") {
   const Graph g = build_model("resnet50");
-  // Whole activation tensors stay resident in this version, so four 224×224 images need more
-  // than 12 MiB at the first layers: give the cores 48 MiB.
+  // 48 MiB cores keep four 224×224 images' activations resident (no spilling to muddle the
+  // per-request figures).
   SystemConfig cfg = preset("inf1.6xlarge");
   apply_override(cfg, "core.sram.capacity_mib=48");
   const Plan b1 = compile(g, cfg, CompileOptions{16, 1});
