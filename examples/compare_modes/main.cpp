@@ -30,6 +30,14 @@ std::uint32_t aws_batch(const infsim::Graph& g, const infsim::SystemConfig& cfg)
   return static_cast<std::uint32_t>(std::ceil(0.5 * (peak_flops / dram) / intensity));
 }
 
+infsim::CompileOptions options(std::uint32_t cores, std::uint32_t batch, std::uint32_t groups) {
+  infsim::CompileOptions o;
+  o.cores = cores;
+  o.batch = batch;
+  o.groups = groups;
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,15 +49,12 @@ int main(int argc, char** argv) {
     const std::uint32_t batch = aws_batch(g, cfg);
 
     std::vector<Mode> modes;
-    modes.push_back({"pipeline",
-                     {cores, 1, 1, false},
+    modes.push_back({"pipeline", options(cores, 1, 1),
                      "one copy sharded over all " + std::to_string(cores) + " cores"});
-    modes.push_back({"batching",
-                     {1, batch, cores, false},
+    modes.push_back({"batching", options(1, batch, cores),
                      std::to_string(cores) + " copies of one core, batch " + std::to_string(batch) +
                          " (AWS rule of thumb)"});
-    modes.push_back({"data-parallel",
-                     {4, 1, cores / 4, false},
+    modes.push_back({"data-parallel", options(4, 1, cores / 4),
                      std::to_string(cores / 4) + " copies of 4 cores (one chip each)"});
 
     infsim::Workload w;

@@ -111,6 +111,8 @@ struct Common {
   std::uint32_t batch = 1;
   std::uint32_t groups = 1;
   bool static_weights = false;
+  std::string placement = "packed";
+  std::vector<std::uint32_t> core_list;
   std::string objective = "fit";
   std::string plan_file;
   int seq_len = 128;
@@ -157,6 +159,15 @@ void add_common(CLI::App* app, Common& c, bool with_model) {
       ->capture_default_str();
   app->add_flag("--static-weights", c.static_weights,
                 "Keep every weight in SRAM or fail (no streaming of weights from DRAM)");
+  app->add_option("--placement", c.placement,
+                  "Which cores the stages run on: packed (chip-major, as the Neuron runtime's "
+                  "contiguous NeuronCore groups) or spread (round-robin over chips)")
+      ->check(CLI::IsMember({"packed", "spread"}))
+      ->capture_default_str();
+  app->add_option("--core-list", c.core_list,
+                  "The cores the stages run on, in stage order (group 0 first), e.g. "
+                  "--core-list 0,4,8,12; overrides --placement")
+      ->delimiter(',');
   app->add_option("--objective", c.objective,
                   "With --cores auto: fit (fewest cores keeping all weights in SRAM), "
                   "throughput or latency (simulate every core count)")
@@ -194,20 +205,30 @@ infsim::Graph make_graph(const Common& c) {
 /// the table), or compiled.
 infsim::Plan make_plan(const Common& c, const infsim::SystemConfig& cfg, const infsim::Graph& g,
                        const infsim::Workload& probe, infsim::CoreChoice* choice) {
-  if (!c.plan_file.empty()) return infsim::load_plan_file(c.plan_file, g, cfg);
+  if (!c.plan_file.empty()) {
+    if (!c.core_list.empty() || c.placement != "packed")
+      throw infsim::Error("--plan names its cores: drop --core-list and --placement");
+    return infsim::load_plan_file(c.plan_file, g, cfg);
+  }
   infsim::CompileOptions o;
   o.batch = c.batch;
   o.groups = c.groups;
   o.static_weights = c.static_weights;
+  o.placement = infsim::parse_placement(c.placement);
+  o.core_list = c.core_list;
   if (c.cores == "auto") {
     if (c.groups != 1)
       throw infsim::Error("--cores auto chooses one pipeline's core count: drop --groups");
+    if (!c.core_list.empty())
+      throw infsim::Error("--cores auto chooses the core count: drop --core-list");
     infsim::Workload w = probe;
     w.requests = std::min<std::uint64_t>(w.requests, 400);
     *choice = infsim::choose_cores(g, cfg, o, infsim::parse_core_objective(c.objective), w);
     return choice->plan;
   }
   o.cores = c.cores.empty() ? 0 : static_cast<std::uint32_t>(std::stoul(c.cores));
+  if (o.cores == 0 && !c.core_list.empty())  // the list says how many
+    o.cores = static_cast<std::uint32_t>(c.core_list.size()) / std::max<std::uint32_t>(1, c.groups);
   return infsim::compile(g, cfg, o);
 }
 

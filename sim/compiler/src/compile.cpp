@@ -28,6 +28,16 @@ std::uint32_t aws_rule_of_thumb_cores(const Graph& g) {
   return std::max<std::uint32_t>(1, 4 * static_cast<std::uint32_t>(units));
 }
 
+Placement parse_placement(const std::string& name) {
+  if (name == "packed") return Placement::Packed;
+  if (name == "spread") return Placement::Spread;
+  throw CompileError("placement '" + name + "': expected packed or spread");
+}
+
+const char* placement_name(Placement p) {
+  return p == Placement::Packed ? "packed" : "spread";
+}
+
 Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts) {
   validate(cfg);
   if (opts.batch == 0) throw CompileError("batch must be at least 1");
@@ -51,7 +61,8 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
                        std::to_string(computable) + " operators to place, one stage per core");
   }
   Plan plan = empty_plan(g, a, cfg, opts.batch, opts.groups, opts.static_weights);
-  const std::vector<std::uint32_t> sharers = chip_sharers(cfg, stages * opts.groups);
+  const std::vector<std::uint32_t> order = core_order(cfg, opts, stages * opts.groups);
+  const std::vector<std::uint32_t> sharers = sharers_of(cfg, order);
   // Groups whose placement crosses chips at the same stages, by the same hops, and shares chips
   // with as many cores cost the same: one partition serves every group of a shape.
   struct Partition {
@@ -60,7 +71,8 @@ Plan compile(const Graph& g, const SystemConfig& cfg, const CompileOptions& opts
   };
   std::vector<Partition> done;
   for (std::uint32_t grp = 0; grp < opts.groups; ++grp) {
-    const std::vector<std::uint32_t> cores = group_cores(grp, stages);
+    const std::vector<std::uint32_t> cores(order.begin() + grp * stages,
+                                           order.begin() + (grp + 1) * stages);
     const std::vector<std::uint32_t> shape = group_shape(cfg, cores, sharers);
     auto it = std::find_if(done.begin(), done.end(),
                            [&](const Partition& p) { return p.shape == shape; });

@@ -23,13 +23,20 @@ std::vector<CoreCountRow> core_count_table(const Graph& g, const SystemConfig& c
   Analysis a = analyse(g, cfg, opts.batch);
   const std::uint32_t limit = static_cast<std::uint32_t>(
       std::min<std::size_t>({max_cores, cfg.total_cores(), a.n() - a.inputs}));
-  const std::vector<std::uint32_t> cores = group_cores(0, limit);
+  // The first n cores of the placement's order are its placement of n stages.
+  CompileOptions one = opts;
+  one.core_list.clear();
+  const std::vector<std::uint32_t> cores = core_order(cfg, one, limit);
+  const auto first = [&](std::uint32_t n) {
+    return std::vector<std::uint32_t>(cores.begin(), cores.begin() + n);
+  };
+  const bool packed = opts.placement == Placement::Packed;
   const bool allow_stream = !opts.static_weights;
   // Static fits do not depend on the DRAM share: one run of the partitioner answers every N.
   // Streaming plans share each chip's DRAM among the cores in use on it: a pipeline of fewer
   // cores than a chip has gets its own run; longer ones assume every chip full (exact but for
   // a partly used last chip, where the estimate is conservative).
-  const Partitioner fixed(a, cfg, cores, false, chip_sharers(cfg, limit));
+  const Partitioner fixed(a, cfg, cores, false, sharers_of(cfg, cores));
   std::vector<std::uint32_t> full(cfg.chips, cfg.cores_per_chip);
   std::unique_ptr<Partitioner> streaming_full;
   std::vector<CoreCountRow> rows;
@@ -39,15 +46,15 @@ std::vector<CoreCountRow> core_count_table(const Graph& g, const SystemConfig& c
     r.fits_static = fixed.feasible(n);
     std::vector<std::uint32_t> starts;
     bool streams = false;
-    std::vector<std::uint32_t> sharers = chip_sharers(cfg, n);
+    std::vector<std::uint32_t> sharers = sharers_of(cfg, first(n));
     if (r.fits_static) {
       starts = fixed.starts(n);
       r.compiles = true;
     } else if (allow_stream) {
       const Partitioner* part = nullptr;
       std::unique_ptr<Partitioner> own;
-      if (n < cfg.cores_per_chip) {
-        own = std::make_unique<Partitioner>(a, cfg, group_cores(0, n), true, sharers);
+      if (n < cfg.cores_per_chip || !packed) {
+        own = std::make_unique<Partitioner>(a, cfg, first(n), true, sharers);
         part = own.get();
       } else {
         if (!streaming_full)
@@ -61,7 +68,7 @@ std::vector<CoreCountRow> core_count_table(const Graph& g, const SystemConfig& c
     }
     if (r.compiles) {
       Plan p = empty_plan(g, a, cfg, opts.batch, 1, opts.static_weights);
-      add_group(p, g, a, cfg, 0, starts, group_cores(0, n), streams, sharers);
+      add_group(p, g, a, cfg, 0, starts, first(n), streams, sharers);
       p.cores = n;
       for (const auto& s : p.stages) r.streamed_bytes += s.streamed_weight_bytes;
       r.est_stage_ps = p.bottleneck_ps();

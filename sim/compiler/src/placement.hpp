@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "infsim/compiler.hpp"
 #include "infsim/config.hpp"
 
 namespace infsim::compiler_detail {
@@ -13,6 +14,13 @@ namespace infsim::compiler_detail {
 /// chips, and a pipeline crosses the fewest chip boundaries its core count allows.
 std::vector<std::uint32_t> group_cores(std::uint32_t group, std::uint32_t per_group);
 
+/// The cores `needed` stages run on, in stage order (group 0's first), under opts.placement or
+/// opts.core_list (checked: every core exists, none twice, as many as needed).
+std::vector<std::uint32_t> core_order(const SystemConfig& cfg, const CompileOptions& opts,
+                                      std::uint32_t needed);
+/// Cores in use on each chip, for the cores `cores`.
+std::vector<std::uint32_t> sharers_of(const SystemConfig& cfg,
+                                      const std::vector<std::uint32_t>& cores);
 /// Cores in use on each chip, for cores 0..used-1 of a chip-major placement.
 std::vector<std::uint32_t> chip_sharers(const SystemConfig& cfg, std::uint32_t used);
 

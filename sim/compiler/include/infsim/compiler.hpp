@@ -15,6 +15,19 @@
 
 namespace infsim {
 
+/// How the compiler hands out cores to stages (docs/COMPILER.md, "Placement").
+enum class Placement {
+  /// Chip-major, as the Neuron runtime's contiguous NeuronCore groups: group g's stages on cores
+  /// g · cores .. (g + 1) · cores − 1.
+  Packed,
+  /// Round-robin over chips (stage k of the whole run on chip k mod chips): a pipeline's stages
+  /// each get a chip's DRAM to themselves while there are chips to spare (a what-if).
+  Spread,
+};
+/// "packed" or "spread"; CompileError naming the accepted values otherwise.
+Placement parse_placement(const std::string& name);
+const char* placement_name(Placement p);
+
 struct CompileOptions {
   /// Pipeline stages (= cores) of one copy of the model; 0 = every core of the topology divided
   /// among the groups.
@@ -24,6 +37,10 @@ struct CompileOptions {
   /// Refuse to stream weights from DRAM: a stage whose weights do not fit its State Buffer is an
   /// error (the Neuron compiler's old --static-weights).
   bool static_weights = false;
+  Placement placement = Placement::Packed;
+  /// Cores for the stages, in order (group 0's stages first): overrides `placement`. Must name
+  /// cores × groups distinct cores of the topology.
+  std::vector<std::uint32_t> core_list{};
 };
 
 /// Throws CompileError when the options are impossible (more cores than the topology has, more
