@@ -103,3 +103,23 @@ TEST_CASE("cli: --placement and --core-list", "[placement][cli]") {
   r = run_cli({"compile", "--model", "bert-base", "--placement", "diagonal"});
   CHECK(r.exit_code != 0);
 }
+
+TEST_CASE("the bottleneck line names the binding resource", "[placement][simulate]") {
+  // ResNet-50 on 16 single-core groups streams every group's weights: each chip's DRAM is the
+  // limit, not a stage's compute (which is under a third of the time).
+  const Graph g = build_model("resnet50");
+  const SystemConfig cfg = preset("inf1.6xlarge");
+  Workload w;
+  w.requests = 300;
+  const Report r = simulate(cfg, g, compile(g, cfg, options(1, 16, Placement::Packed)), w);
+  CHECK_THAT(r.bottleneck, Contains("DRAM system.chip") && Contains("bounds throughput"));
+  // The default run is bound by a stage's compute.
+  const Report d = simulate(cfg, g, compile(g, cfg, options(16, 1, Placement::Packed)), w);
+  CHECK_THAT(d.bottleneck, Contains("stage") && Contains("computes"));
+  // An open loop far below capacity: nothing is saturated, and the line says what is busiest.
+  Workload slow = w;
+  slow.rate_per_s = 100;
+  const Report o = simulate(cfg, g, compile(g, cfg, options(16, 1, Placement::Packed)), slow);
+  CHECK_THAT(o.bottleneck, Contains("no stage or shared resource is saturated") &&
+                               Contains("busiest resource"));
+}

@@ -131,6 +131,21 @@ std::string bottleneck(const Report& r, const Plan& plan) {
     if (r.stages[i].busy + r.stages[i].fetching > r.stages[worst].busy + r.stages[worst].fetching)
       worst = i;
   const StageReport& b = r.stages[worst];
+  // The busiest shared resource: a chip's DRAM, a NeuronLink direction, a PCIe direction or a
+  // fabric port.
+  const ResourceReport* busiest = nullptr;
+  const char* busiest_kind = "";
+  const auto consider = [&](const std::vector<ResourceReport>& v, const char* kind) {
+    for (const auto& x : v)
+      if (busiest == nullptr || x.utilization > busiest->utilization) {
+        busiest = &x;
+        busiest_kind = kind;
+      }
+  };
+  consider(r.drams, "DRAM");
+  consider(r.links, "NeuronLink");
+  consider(r.host_links, "PCIe");
+  consider(r.fabric, "fabric port");
   std::ostringstream why;
   why.precision(3);
   const double occupied = b.busy + b.fetching;
@@ -152,10 +167,21 @@ std::string bottleneck(const Report& r, const Plan& plan) {
     why << "; its " << per_request_us << " us per request caps throughput at "
         << (per_request_us > 0 ? 1e6 * plan.batch * plan.groups / per_request_us : 0.0)
         << " inferences/s" << (plan.groups > 1 ? " over all groups" : "");
+    if (b.fetching > b.busy && busiest != nullptr)
+      why << "; the busiest shared resource is " << busiest_kind << " " << busiest->name << ", "
+          << 100.0 * busiest->utilization << "% busy";
+  } else if (busiest != nullptr && busiest->utilization >= 0.8) {
+    why << busiest_kind << " " << busiest->name << " is " << 100.0 * busiest->utilization
+        << "% busy: its bandwidth bounds throughput (the busiest stage, " << b.index
+        << ", computes " << 100.0 * b.busy << "% of the time and waits for DRAM "
+        << 100.0 * b.fetching << "%)";
   } else {
-    why << "no stage is saturated (busiest: stage " << b.index << ", " << 100.0 * b.busy
-        << "% computing): throughput is set by the request concurrency or arrival rate, or by "
-           "transfers";
+    why << "no stage or shared resource is saturated (busiest stage: " << b.index << ", "
+        << 100.0 * b.busy << "% computing";
+    if (busiest != nullptr)
+      why << "; busiest resource: " << busiest_kind << " " << busiest->name << ", "
+          << 100.0 * busiest->utilization << "% busy";
+    why << "): throughput is set by the request concurrency or arrival rate";
   }
   return why.str();
 }
