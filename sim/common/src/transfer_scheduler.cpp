@@ -1,5 +1,7 @@
 #include "infsim/common/transfer_scheduler.hpp"
 
+#include <algorithm>
+
 namespace infsim {
 
 TransferScheduler::TransferScheduler(sc_core::sc_module_name name) : sc_core::sc_module(name) {
@@ -11,11 +13,51 @@ TransferScheduler::TransferScheduler(sc_core::sc_module_name name) : sc_core::sc
 TransferTiming TransferScheduler::start(const std::vector<Resource*>& path, Bytes bytes,
                                         Ps overhead, TransferReceiver* r, std::uint64_t tag) {
   const Ps now = now_ps();
-  const TransferTiming t = reserve_path(path, now, bytes, overhead);
-  if (observer_ != nullptr) observer_->transfer(path, bytes, now, t);
-  heap_.push(Item{t.arrival, seq_++, r, tag});
+  if (descriptor_ == 0 || bytes <= descriptor_) {
+    const TransferTiming t = reserve_path(path, now, bytes, overhead);
+    ++descriptors_;
+    if (observer_ != nullptr) observer_->transfer(path, bytes, now, t);
+    heap_.push(Item{t.arrival, seq_++, r, tag});
+    arm(now);
+    return t;
+  }
+  std::size_t f = flows_.size();
+  if (!free_flows_.empty()) {
+    f = free_flows_.back();
+    free_flows_.pop_back();
+  } else {
+    flows_.emplace_back();
+  }
+  Flow& fl = flows_[f];
+  fl.path.assign(path.begin(), path.end());  // reuses a recycled flow's storage
+  fl.bytes = fl.left = bytes;
+  fl.overhead = overhead;
+  fl.requested = now;
+  fl.latency = 0;
+  for (const Resource* x : path) fl.latency += x->latency();
+  fl.receiver = r;
+  fl.tag = tag;
+  issue(f, now);
+  return {flows_[f].first_start, 0};
+}
+
+void TransferScheduler::issue(std::size_t f, Ps now) {
+  Flow& fl = flows_[f];
+  const Bytes chunk = std::min(fl.left, descriptor_);
+  const TransferTiming t = reserve_path(fl.path, now, chunk, 0);
+  ++descriptors_;
+  if (fl.left == fl.bytes) fl.first_start = t.start;
+  fl.left -= chunk;
+  if (fl.left == 0) {
+    const TransferTiming whole{fl.first_start, t.arrival + fl.overhead};
+    if (observer_ != nullptr) observer_->transfer(fl.path, fl.bytes, fl.requested, whole);
+    heap_.push(Item{whole.arrival, seq_++, fl.receiver, fl.tag});
+    free_flows_.push_back(f);
+  } else {
+    // The next descriptor goes when this one has left the slowest hop (serialization there).
+    heap_.push(Item{t.arrival - fl.latency, seq_++, nullptr, f});
+  }
   arm(now);
-  return t;
 }
 
 void TransferScheduler::arm(Ps now) {
@@ -34,7 +76,10 @@ void TransferScheduler::deliver() {
   while (!heap_.empty() && heap_.top().time <= now) {
     const Item it = heap_.top();
     heap_.pop();
-    it.receiver->transfer_done(it.tag);
+    if (it.receiver == nullptr)
+      issue(static_cast<std::size_t>(it.tag), now);
+    else
+      it.receiver->transfer_done(it.tag);
   }
   if (!heap_.empty()) arm(now);
 }

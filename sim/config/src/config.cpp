@@ -350,6 +350,16 @@ std::vector<Param> make_params() {
       [](auto& c) -> auto& { return c.fabric.latency_ns; },
       "Traversal latency of one transfer through the on-chip fabric.",
       "unpublished: 20 ns, the typical order of an on-chip interconnect traversal"));
+  t.push_back(integer("fabric.transfer_chunk_kib", "KiB", 0, 1 << 20,
+      [](auto& c) -> auto& { return c.fabric.transfer_chunk_kib; },
+      "Transfers longer than this move as chunks (DMA descriptors) that interleave, round robin, "
+      "with the other transfers on every shared resource (DRAM, fabric ports, NeuronLinks, "
+      "PCIe): concurrent streams share bandwidth, and a short transfer waits for at most one "
+      "chunk of each stream ahead of it. 0 = a transfer holds its whole path for its whole "
+      "length (the model before issue 13).",
+      "design: 256 KiB, four 64 KiB DMA descriptors: a short read behind one chunk waits 5 us "
+      "at 50 GiB/s; 64 KiB (one descriptor) halves that and costs 2x the default run's speed "
+      "(docs/TIMING.md, \"Fair sharing at descriptor granularity\")"));
   t.push_back(number("neuronlink.bandwidth_gib_s", "GiB/s", kMinBandwidthGiBs, false, kMaxBandwidthGiBs,
       [](auto& c) -> auto& { return c.neuronlink.bandwidth_gib_s; },
       "Bandwidth of one chip-to-chip NeuronLink, per direction (each chip has two ports).",

@@ -149,7 +149,15 @@ std::string bottleneck(const Report& r, const Plan& plan) {
   std::ostringstream why;
   why.precision(3);
   const double occupied = b.busy + b.fetching;
-  if (occupied + b.stalled >= 0.9 && occupied >= 0.5) {
+  const bool stage_bound = occupied + b.stalled >= 0.9 && occupied >= 0.5;
+  const bool resource_bound = busiest != nullptr && busiest->utilization >= 0.8;
+  if (resource_bound && (!stage_bound || b.fetching > b.busy)) {
+    // The stages wait for a shared resource that is (nearly) always busy.
+    why << busiest_kind << " " << busiest->name << " is " << 100.0 * busiest->utilization
+        << "% busy: its bandwidth bounds throughput (the busiest stage, " << b.index
+        << ", computes " << 100.0 * b.busy << "% of the time and waits for DRAM "
+        << 100.0 * b.fetching << "%)";
+  } else if (stage_bound) {
     const double per_request_us =
         b.requests == 0 ? 0.0
                         : occupied * r.simulated_time_s * 1e6 / static_cast<double>(b.requests);
@@ -167,14 +175,6 @@ std::string bottleneck(const Report& r, const Plan& plan) {
     why << "; its " << per_request_us << " us per request caps throughput at "
         << (per_request_us > 0 ? 1e6 * plan.batch * plan.groups / per_request_us : 0.0)
         << " inferences/s" << (plan.groups > 1 ? " over all groups" : "");
-    if (b.fetching > b.busy && busiest != nullptr)
-      why << "; the busiest shared resource is " << busiest_kind << " " << busiest->name << ", "
-          << 100.0 * busiest->utilization << "% busy";
-  } else if (busiest != nullptr && busiest->utilization >= 0.8) {
-    why << busiest_kind << " " << busiest->name << " is " << 100.0 * busiest->utilization
-        << "% busy: its bandwidth bounds throughput (the busiest stage, " << b.index
-        << ", computes " << 100.0 * b.busy << "% of the time and waits for DRAM "
-        << 100.0 * b.fetching << "%)";
   } else {
     why << "no stage or shared resource is saturated (busiest stage: " << b.index << ", "
         << 100.0 * b.busy << "% computing";

@@ -48,6 +48,7 @@ System::System(sc_core::sc_module_name name, const SystemConfig& cfg, const Grap
     dram_reads.watch(chips.back()->memory, c);
   }
   xfer.set_observer(&dram_reads);
+  xfer.set_descriptor_bytes(Bytes{cfg.fabric.transfer_chunk_kib} * kKiB);
   build_tracer(cfg, g, plan, opts);
   const std::vector<Hop*> hop_into = build_hops(cfg, plan);
   std::vector<Lane> lanes = build_lanes(cfg, plan);

@@ -8,6 +8,9 @@ namespace infsim {
 struct FabricParams {
   double port_bandwidth_gib_s = 64.0;  ///< bandwidth of each endpoint port, per direction
   double latency_ns = 20.0;            ///< traversal latency of one transfer
+  /// Transfers longer than this move in chunks that interleave, round robin, with the other
+  /// transfers on every shared resource; 0 = a transfer holds its path for its whole length.
+  std::uint32_t transfer_chunk_kib = 256;
 };
 
 /// The chip-to-chip NeuronLinks (two ports per chip).
