@@ -426,6 +426,15 @@ bool node_local(const fs::path& p) {
   return false;
 }
 
+/// Whether `program` is an executable file in a directory of PATH.
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "");
+  for (std::string d; std::getline(dirs, d, ':');)
+    if (!d.empty() && ::access((fs::path(d) / program).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
 std::string this_binary() {
   std::error_code ec;
   const fs::path p = fs::read_symlink("/proc/self/exe", ec);
@@ -484,6 +493,12 @@ std::string batch_script(const std::string& binary, const std::string& spec,
 void submit(const SweepOptions& opts, const SlurmOptions& s, const SweepPlan& plan,
             const std::string& spec, const fs::path& out_file, const fs::path& dir,
             std::ostream& out, std::ostream& log) {
+  if (!s.dry_run)
+    for (const char* program : {"sbatch", "squeue"})
+      if (!on_path(program))
+        throw Error(std::string("--slurm: ") + program +
+                    " is not on PATH: submitting needs Slurm's client commands (Debian: "
+                    "slurm-client; --dry-run prints the batch script without them)");
   const std::string binary = this_binary();
   for (const auto& [what, p] : {std::pair<const char*, fs::path>{"the infsim binary", binary},
                                 {"the sweep spec", spec},
@@ -549,7 +564,8 @@ void submit(const SweepOptions& opts, const SlurmOptions& s, const SweepPlan& pl
     out << "sweep: dry run: " << todo.size() << " points in " << shards.size()
         << " array tasks (nothing submitted)\n";
     for (std::size_t t = 0; t < shards.size(); ++t)
-      out << "task " << t << ": " << shards[t].size() << " points: " << format_point_list(shards[t])
+      out << "task " << t << ": " << shards[t].size()
+          << (shards[t].size() == 1 ? " point: " : " points: ") << format_point_list(shards[t])
           << "\n";
     out << "sbatch command:\n ";
     for (const auto& a : cmd) out << " " << shell_quote(a);
