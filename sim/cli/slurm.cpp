@@ -40,6 +40,12 @@ using infsim::Error;
 /// (Slurm's default MaxArraySize is 1001).
 constexpr std::size_t kDefaultMaxTasks = 1000;
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
 std::string read_whole(const fs::path& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return {};
@@ -171,7 +177,7 @@ std::optional<std::map<std::size_t, std::string>> queued_tasks(const std::string
     const auto us = id.find('_');
     if (id.compare(0, us, job) != 0 || us == std::string::npos) continue;
     const std::string t = id.substr(us + 1);
-    if (!t.empty() && std::all_of(t.begin(), t.end(), ::isdigit))
+    if (all_digits(t))
       tasks[std::stoul(t)] = state;
     else
       tasks[static_cast<std::size_t>(-1)] = state;  // a range not yet split: still queued
@@ -528,8 +534,8 @@ void submit(const SweepOptions& opts, const SlurmOptions& s, const SweepPlan& pl
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < plan.points.size(); ++i)
     if (c.present.count(i) == 0) todo.push_back(i);
-  if (!s.dry_run && c.rewrite) {
-    write_output(out_file, c.out);
+  if (!s.dry_run) {
+    if (c.rewrite) write_output(out_file, c.out);
     remove_finished_parts(c);
   }
   log << "sweep: " << plan.points.size() << " points, " << c.present.size() << " with a row in '"
@@ -579,8 +585,7 @@ void submit(const SweepOptions& opts, const SlurmOptions& s, const SweepPlan& pl
   replace_atomically(dir / "job.sh", script);
   std::string job = first_line(slurm_command(cmd));
   job = job.substr(0, job.find(';'));  // --parsable: "id" or "id;cluster"
-  if (job.empty() || !std::all_of(job.begin(), job.end(), ::isdigit))
-    throw Error("sbatch printed no job id: '" + job + "'");
+  if (!all_digits(job)) throw Error("sbatch printed no job id: '" + job + "'");
   std::vector<Submission> all = subs;
   Submission sub{job, {}};
   for (const auto& sh : shards) sub.tasks.push_back(format_point_list(sh));
@@ -635,8 +640,7 @@ std::vector<std::size_t> parse_point_list(const std::string& text, const std::st
                  " (expected point numbers and ranges, e.g. 0-4,9)");
   };
   const auto number = [&](const std::string& t) {
-    if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), ::isdigit))
-      throw bad("'" + t + "' is not a point number");
+    if (t.size() > 9 || !all_digits(t)) throw bad("'" + t + "' is not a point number");
     return static_cast<std::size_t>(std::stoul(t));
   };
   std::istringstream in(text);
