@@ -178,6 +178,13 @@ TEST_CASE(
   fs::remove(out + ".slurm/submissions.json");
   r = run_without_slurm(d, {"sweep", spec, "--out", out, "--merge"});
   CHECK_THAT(r.out, Contains("  points 1-2: not submitted yet"));
+
+  // A damaged submission record is an error before anything is written or printed.
+  d.write("out.csv.slurm/submissions.json", "{\"submissions\": [{\"job\": 5}]}");
+  d.write("out.csv.slurm/part-6-0.csv", header + row[1]);
+  require_error(run_without_slurm(d, {"sweep", spec, "--out", out, "--merge"}),
+                {"submissions.json", "not a submission record"});
+  CHECK(read_text(out) == header + row[0] + row[3]);
 }
 
 TEST_CASE("slurm: bad options and unusable outputs are one clear error", "[slurm][sweep][cli]") {

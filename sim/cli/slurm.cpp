@@ -382,8 +382,8 @@ class MissingReasons {
 
 /// Points of the plan without a row, grouped into runs with one reason: "points 5-9: why".
 std::vector<std::string> missing_report(const SweepPlan& plan, const Collected& c,
-                                        const fs::path& dir) {
-  MissingReasons reasons(dir, read_submissions(dir));
+                                        const fs::path& dir, std::vector<Submission> subs) {
+  MissingReasons reasons(dir, std::move(subs));
   std::vector<std::string> lines;
   std::vector<std::size_t> run;
   std::string run_why;
@@ -408,10 +408,14 @@ std::vector<std::string> missing_report(const SweepPlan& plan, const Collected& 
 /// the missing points; returns how many points have no row.
 std::size_t merge_and_report(const SweepPlan& plan, const fs::path& out_file, const fs::path& dir,
                              std::ostream& out) {
+  // Everything that can fail is read before anything is written or printed.
   const Collected c = collect(plan, out_file, dir);
+  std::vector<Submission> subs = read_submissions(dir);
+  const std::size_t missing = plan.points.size() - c.present.size();
+  const std::vector<std::string> lines =
+      missing > 0 ? missing_report(plan, c, dir, std::move(subs)) : std::vector<std::string>{};
   if (c.rewrite) write_output(out_file, c.out);
   remove_finished_parts(c);
-  const std::size_t missing = plan.points.size() - c.present.size();
   out << "sweep: merged " << c.from_parts << " rows from " << c.parts.size() << " part files into '"
       << out_file.string() << "': " << c.present.size() << " of " << plan.points.size()
       << " points have a row";
@@ -420,7 +424,7 @@ std::size_t merge_and_report(const SweepPlan& plan, const fs::path& out_file, co
     return 0;
   }
   out << ", " << missing << " have none:\n";
-  for (const auto& line : missing_report(plan, c, dir)) out << "  " << line << "\n";
+  for (const auto& line : lines) out << "  " << line << "\n";
   return missing;
 }
 
