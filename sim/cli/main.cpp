@@ -15,6 +15,7 @@
 #include "infsim/infsim.hpp"
 #include "infsim/microbench.hpp"
 #include "infsim/onnx_import.hpp"
+#include "slurm.hpp"
 #include "sweep.hpp"
 
 namespace {
@@ -359,12 +360,15 @@ CLI::App* add_sweep_command(CLI::App& app, infsim_cli::SweepOptions& o) {
   return sweep;
 }
 
-/// `run` is the `infsim run` subcommand: a spec may set any of its options.
-void cmd_sweep(const infsim_cli::SweepOptions& o, const CLI::App& run) {
-  infsim_cli::run_sweep(
-      o,
-      [&run](const std::string& name) { return run.get_option_no_throw("--" + name) != nullptr; },
-      std::cout, std::cerr);
+/// `run` is the `infsim run` subcommand: a spec may set any of its options. The Slurm modes
+/// (--slurm, --merge) are slurm.cpp's.
+void cmd_sweep(infsim_cli::SweepOptions& o, const infsim_cli::SlurmOptions& s,
+               const CLI::App& run) {
+  const infsim_cli::RunOptionCheck is_run_option = [&run](const std::string& name) {
+    return run.get_option_no_throw("--" + name) != nullptr;
+  };
+  if (infsim_cli::slurm_sweep(o, s, is_run_option, std::cout, std::cerr)) return;
+  infsim_cli::run_sweep(o, is_run_option, std::cout, std::cerr);
 }
 
 CLI::App* add_compile_command(CLI::App& app, Common& c) {
@@ -604,6 +608,8 @@ int main(int argc, char** argv) {
   CLI::App* run = add_run_command(app, run_o);
   infsim_cli::SweepOptions sweep_o;
   CLI::App* sweep = add_sweep_command(app, sweep_o);
+  infsim_cli::SlurmOptions slurm_o;
+  infsim_cli::add_slurm_options(*sweep, slurm_o);
   Common compile_o;
   CLI::App* compile = add_compile_command(app, compile_o);
   PresetsCli presets_o;
@@ -629,7 +635,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) {
       cmd_run(run_o);
     } else if (sweep->parsed()) {
-      cmd_sweep(sweep_o, *run);
+      cmd_sweep(sweep_o, slurm_o, *run);
     } else if (compile->parsed()) {
       cmd_compile(compile_o);
     } else if (presets->parsed()) {

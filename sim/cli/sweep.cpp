@@ -435,12 +435,11 @@ void replace_file(const std::string& path, const std::string& text) {
     throw infsim::IoError("cannot write '" + path + "'");
 }
 
-/// Resume from an existing, non-empty output: rows of points that ran (ok, or an error infsim
-/// reported) stay and are skipped; rows of points that did not finish (killed, cut short) are
-/// dropped, to run again. Returns the input cells of the points that stay.
-std::set<std::vector<std::string>> resume_output(const std::string& path, const SweepPlan& plan,
-                                                 Columns& cols) {
-  const std::string text = read_whole(path);
+/// The rows of `text` (the file at `path`) whose points ran, by the resume rule (read_sweep_rows);
+/// adopts the file's figure columns into `cols`.
+std::vector<std::vector<std::string>> finished_rows(const std::string& text,
+                                                    const std::string& path, const SweepPlan& plan,
+                                                    Columns& cols, std::size_t& dropped) {
   auto rows = parse_csv(text);
   const std::size_t fixed = cols.status_col + 3;  // point, inputs, status, error, wall_s
   if (rows.empty() || rows.front().size() < fixed ||
@@ -450,21 +449,38 @@ std::set<std::vector<std::string>> resume_output(const std::string& path, const 
                 "' exists with other input columns than this spec's (another sweep?); remove "
                 "it or choose another --out");
   if (rows.front() != cols.header) adopt_file_columns(rows.front(), plan, fixed, cols);
-  if (text.back() != '\n') rows.pop_back();  // a row cut short
-  std::set<std::vector<std::string>> done;
-  std::string kept = csv_row(cols.header);
-  bool dropped = false;
+  dropped = 0;
+  if (text.back() != '\n') {  // a row cut short
+    rows.pop_back();
+    ++dropped;
+  }
+  std::vector<std::vector<std::string>> kept;
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    const auto& r = rows[i];
+    auto& r = rows[i];
     if (r.size() != cols.header.size() ||
         (r[cols.status_col] != "ok" && r[cols.status_col] != "error")) {
-      dropped = true;
+      ++dropped;
       continue;
     }
+    kept.push_back(std::move(r));
+  }
+  return kept;
+}
+
+/// Resume from an existing, non-empty output: rows of points that ran (ok, or an error infsim
+/// reported) stay and are skipped; rows of points that did not finish (killed, cut short) are
+/// dropped, to run again. Returns the input cells of the points that stay.
+std::set<std::vector<std::string>> resume_output(const std::string& path, const SweepPlan& plan,
+                                                 Columns& cols) {
+  std::size_t dropped = 0;
+  const auto rows = finished_rows(read_whole(path), path, plan, cols, dropped);
+  std::set<std::vector<std::string>> done;
+  std::string kept = csv_row(cols.header);
+  for (const auto& r : rows) {
     done.emplace(r.begin() + 1, r.begin() + static_cast<std::ptrdiff_t>(cols.status_col));
     kept += csv_row(r);
   }
-  if (dropped || text.back() != '\n') replace_file(path, kept);
+  if (dropped > 0) replace_file(path, kept);
   return done;
 }
 
@@ -630,11 +646,24 @@ class PointRunner {
 
 }  // namespace
 
+SweepPlan read_sweep_plan(const std::string& spec_file, const RunOptionCheck& is_run_option) {
+  const std::string origin = "sweep spec '" + spec_file + "'";
+  return plan_sweep(read_spec(spec_file, origin), origin, is_run_option);
+}
+
+SweepRows read_sweep_rows(const std::string& path, const SweepPlan& plan) {
+  Columns cols = columns_of(plan);
+  SweepRows out;
+  const std::string text = read_whole(path);
+  if (!text.empty()) out.rows = finished_rows(text, path, plan, cols, out.dropped);
+  out.header = cols.header;
+  out.status_col = cols.status_col;
+  return out;
+}
+
 void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, std::ostream& out,
                std::ostream& log) {
-  const std::string origin = "sweep spec '" + opts.spec_file + "'";
-  const ordered_json spec = read_spec(opts.spec_file, origin);
-  const SweepPlan plan = plan_sweep(spec, origin, is_run_option);
+  const SweepPlan plan = read_sweep_plan(opts.spec_file, is_run_option);
   Columns cols = columns_of(plan);
   const std::string& path = opts.out_file;
   const std::set<std::vector<std::string>> done = prepare_output(path, plan, cols);
@@ -645,16 +674,26 @@ void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, st
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < plan.points.size(); ++i)
     if (done.count(plan.points[i].cells) == 0) todo.push_back(i);
-  const std::size_t skipped = plan.points.size() - todo.size();
+  if (!opts.points.empty()) {  // an array task's shard: only its points
+    const std::set<std::size_t> only(opts.points.begin(), opts.points.end());
+    if (*only.rbegin() >= plan.points.size())
+      throw Error("--points: point " + std::to_string(*only.rbegin()) + " is beyond the spec's " +
+                  std::to_string(plan.points.size()) + " points");
+    todo.erase(
+        std::remove_if(todo.begin(), todo.end(), [&](std::size_t i) { return only.count(i) == 0; }),
+        todo.end());
+  }
+  // An array task's shard counts only its own points.
+  const std::size_t total = opts.points.empty() ? plan.points.size() : opts.points.size();
+  const std::size_t skipped = total - todo.size();
   const unsigned jobs = opts.jobs > 0 ? opts.jobs : usable_cores();
-  log << "sweep: " << plan.points.size() << " points, " << skipped << " already in '" << path
-      << "', " << todo.size() << " to run, " << jobs << " at once\n";
+  log << "sweep: " << total << " points, " << skipped << " already in '" << path << "', "
+      << todo.size() << " to run, " << jobs << " at once\n";
 
   PointRunner runner(plan, todo, cols.figures, csv, path, log);
   runner.run(jobs);
-  out << "sweep: " << plan.points.size() << " points: " << runner.n_ok << " ok, " << runner.n_error
-      << " error, " << runner.n_failed << " failed, " << skipped << " already done; wrote '" << path
-      << "'\n";
+  out << "sweep: " << total << " points: " << runner.n_ok << " ok, " << runner.n_error << " error, "
+      << runner.n_failed << " failed, " << skipped << " already done; wrote '" << path << "'\n";
 }
 
 }  // namespace infsim_cli
