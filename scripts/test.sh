@@ -13,8 +13,10 @@ cd "$(dirname "$0")/.."
 # recommended BLAS: without it (--no-install-recommends) torch falls back to the reference BLAS
 # and its matrix products make the exports markedly slower (ViT-B/16: 61 s instead of 37 s).
 # Installed before setup.sh configures the build, so that CMake finds them.
-# clang and its sanitizer runtimes build the sanitizer pass (below).
-TEST_PKGS=(python3-torch python3-torchvision libopenblas0-pthread clang libclang-rt-dev)
+# clang and its sanitizer runtimes build the sanitizer pass (below). pytest runs the Python
+# package's tests (python/tests, ctest's python_package).
+TEST_PKGS=(python3-torch python3-torchvision libopenblas0-pthread clang libclang-rt-dev
+           python3-pytest)
 scripts/install_packages.sh test "${TEST_PKGS[@]}"
 
 scripts/setup.sh
