@@ -391,10 +391,11 @@ def compile(graph: Graph, config: Config, cores: Union[None, int, str] = None, *
     _check_types(graph=graph, config=config)
     auto = cores == "auto"
     n = 0 if cores is None or auto else _whole("cores", cores, 1)
-    if n >= 2**32:
-        raise Error(f"cores: {n} is too large")
-    plan = _infsim.compile(graph._g, config._c, n, auto, objective, _whole("batch", batch, 1),
-                           _whole("groups", groups, 1), bool(static_weights), 400)
+    n = _bounded("cores", n, 2**32 - 1)
+    batch = _bounded("batch", _whole("batch", batch, 1), 2**32 - 1)
+    groups = _bounded("groups", _whole("groups", groups, 1), 2**32 - 1)
+    plan = _infsim.compile(graph._g, config._c, n, auto, objective, batch, groups,
+                           bool(static_weights), 400)
     return Plan(plan, graph)
 
 
@@ -508,6 +509,23 @@ def cli_path() -> str:
     return p
 
 
+def _stop(proc: "_subprocess.Popen[str]") -> None:
+    """Stops a running `infsim sweep` as Ctrl-C would. The CLI notices SIGINT while it waits for
+    its points; one that arrives while it is starting a point is seen only when a point ends, so
+    the signal is repeated until it exits (SIGKILL after 60 s would leave its points running)."""
+    for _ in range(120):
+        if proc.poll() is not None:
+            return
+        proc.send_signal(_signal.SIGINT)
+        try:
+            proc.wait(timeout=0.5)
+            return
+        except _subprocess.TimeoutExpired:
+            pass
+    proc.kill()
+    proc.wait()
+
+
 _PROGRESS_LINE = _re.compile(r"^sweep: \[(\d+)/(\d+)\]")
 
 
@@ -569,9 +587,7 @@ def sweep(spec: Union[Mapping[str, Any], str, "os.PathLike[str]"], jobs: Optiona
         except BaseException:
             # Ctrl-C (or an exception from a callback): the CLI stops its points and cleans up on
             # SIGINT, leaving the rows written so far (a sweep with `out` resumes from them).
-            if proc.poll() is None:
-                proc.send_signal(_signal.SIGINT)
-                proc.wait()
+            _stop(proc)
             raise
         finally:
             if bar is not None:

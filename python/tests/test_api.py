@@ -148,6 +148,9 @@ def test_argument_errors_are_value_errors():
             infsim.simulate(cfg, g, **kw)
     with pytest.raises(ValueError, match="cores: must be at least 1, got 0"):
         infsim.compile(g, cfg, cores=0)
+    for kw in ({"cores": 2**40}, {"batch": 2**40}, {"groups": 2**33}):
+        with pytest.raises(ValueError, match=f"{next(iter(kw))}: .* is too large"):
+            infsim.compile(g, cfg, **kw)
     with pytest.raises(ValueError, match="objective"):
         infsim.compile(g, cfg, cores="auto", objective="speed")
     with pytest.raises(TypeError, match="graph must be an infsim.Graph"):

@@ -97,6 +97,42 @@ def test_ctrl_c_interrupts_a_run_and_the_interpreter_goes_on():
     assert out.split() == ["KeyboardInterrupt", "after", "True"], (out, err)
 
 
+INTERRUPTED_SWEEP = r"""
+import os, sys, infsim
+out = sys.argv[1]
+spec = {"base": {"preset": "inf1.xlarge", "model": "resnet50", "requests": 3000000},
+        "grid": {"cores": [1, 2, 3, 4]}}
+def log(line):
+    if line.startswith("sweep: 4 points"):
+        print("started", flush=True)
+try:
+    infsim.sweep(spec, jobs=2, out=out, log=log)
+    print("finished?!")
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+print("after", list(infsim.sweep({"grid": {"cores": [1]}, "base": {"requests": 20}})["status"]))
+"""
+
+
+def test_ctrl_c_stops_a_sweep_and_its_points(tmp_path):
+    out = tmp_path / "sweep.csv"
+    p = subprocess.Popen([sys.executable, "-c", INTERRUPTED_SWEEP, str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL)
+    try:
+        assert p.stdout.readline().strip() == "started"
+        p.send_signal(signal.SIGINT)  # to Python only: it passes SIGINT on to the CLI's sweep
+        out_text, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert out_text.split("\n")[:2] == ["KeyboardInterrupt", "after ['ok']"], (out_text, err)
+    # The CLI stopped its points and kept the CSV (its header: no point had finished).
+    assert out.read_text().startswith("point,preset,model,requests,cores,status,error,")
+    assert len(out.read_text().splitlines()) == 1
+
+
 # ---- the example --------------------------------------------------------------------------------
 
 
