@@ -74,7 +74,7 @@ def started(done, total):
     if done == total // 200:
         print("started", flush=True)
 try:
-    infsim.simulate(cfg, g, plan, requests=2_000_000, progress=started)
+    infsim.simulate(cfg, g, plan, requests=400_000, progress=started)
     print("finished?!")
 except KeyboardInterrupt:
     print("KeyboardInterrupt", flush=True)
