@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config libsystemc-dev libeigen3-dev nlohmann-json3-dev catch2
       libbenchmark-dev libcli11-dev libonnx-dev libprotobuf-dev python3-onnx python3-numpy
-      libonnx-testdata python3-matplotlib)
+      libonnx-testdata python3-matplotlib pybind11-dev python3-dev python3-pandas python3-tqdm)
 scripts/install_packages.sh setup "${PKGS[@]}"
 
 BUILD_DIR=${INFSIM_BUILD_DIR:-build}

@@ -13,10 +13,12 @@ cd "$(dirname "$0")/.."
 # recommended BLAS: without it (--no-install-recommends) torch falls back to the reference BLAS
 # and its matrix products make the exports markedly slower (ViT-B/16: 61 s instead of 37 s).
 # Installed before setup.sh configures the build, so that CMake finds them.
-# clang and its sanitizer runtimes build the sanitizer pass (below). slurm-wlm and munge: the
-# test of `infsim sweep --slurm` (tests/slurm/run_slurm_tests.sh) starts a real single-node Slurm
-# cluster (munged, slurmctld, slurmd) and stops it.
-TEST_PKGS=(python3-torch python3-torchvision libopenblas0-pthread clang libclang-rt-dev slurm-wlm munge)
+# clang and its sanitizer runtimes build the sanitizer pass (below). pytest runs the Python
+# package's tests (python/tests, ctest's python_package). slurm-wlm and munge: the test of
+# `infsim sweep --slurm` (tests/slurm/run_slurm_tests.sh) starts a real single-node Slurm cluster
+# (munged, slurmctld, slurmd) and stops it.
+TEST_PKGS=(python3-torch python3-torchvision libopenblas0-pthread clang libclang-rt-dev
+           python3-pytest slurm-wlm munge)
 scripts/install_packages.sh test "${TEST_PKGS[@]}"
 
 scripts/setup.sh

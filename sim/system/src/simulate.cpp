@@ -236,10 +236,24 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   Report r;
   KernelContext kernel;  // a fresh SystemC context for this run; restores the caller's after
   auto sys = std::make_unique<System>("system", cfg, g, plan, w, concurrency, warmup, opts, hooks);
-  kernel.run();
+  {
+    // A run stopped by RunOptions::cancel (sc_stop) would have SystemC print "Info:
+    // /OSCI/SystemC: Simulation stopped by user." on stdout as sc_start returns.
+    struct QuietStop {
+      sc_core::sc_actions saved = sc_core::sc_report_handler::set_actions(
+          "/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+      ~QuietStop() {
+        sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, saved);
+      }
+    } quiet;
+    kernel.run();
+  }
   const Ps end = now_ps();
 
   Host& host = *sys->host;
+  if (sys->cancelled)
+    throw Cancelled("simulation cancelled after " + std::to_string(host.completed()) + " of " +
+                    std::to_string(w.requests) + " requests");
   if (host.completed() != w.requests)
     throw Error("internal: simulation ended with " + std::to_string(host.completed()) + " of " +
                 std::to_string(w.requests) + " requests complete");

@@ -53,11 +53,16 @@ System::System(sc_core::sc_module_name name, const SystemConfig& cfg, const Grap
   const std::vector<Hop*> hop_into = build_hops(cfg, plan);
   std::vector<Lane> lanes = build_lanes(cfg, plan);
   std::function<void(std::uint64_t)> progress;
-  if (opts.progress) {
+  if (opts.progress || opts.cancel) {
     const std::uint64_t total = w.requests;
     const std::uint64_t step = std::max<std::uint64_t>(1, total / 200);
-    progress = [cb = opts.progress, total, step](std::uint64_t done) {
-      if (done % step == 0 || done == total) cb(done, total);
+    progress = [this, cb = opts.progress, cancel = opts.cancel, total, step](std::uint64_t done) {
+      if (cancelled || (done % step != 0 && done != total)) return;
+      if (cb) cb(done, total);
+      if (cancel && cancel()) {
+        cancelled = true;
+        sc_core::sc_stop();  // sc_start returns after this delta cycle
+      }
     };
   }
   host = std::make_unique<Host>("host", w, concurrency, warmup, xfer, std::move(lanes),

@@ -144,6 +144,8 @@ class System : public sc_core::sc_module {
   std::unique_ptr<Tracer> tracer;  // before the hops and host, which point to it
   std::vector<std::unique_ptr<Hop>> hops;
   std::unique_ptr<Host> host;
+  /// Set when RunOptions::cancel asked the run to stop (the kernel was stopped with sc_stop).
+  bool cancelled = false;
 
  private:
   /// A timeline of opts.trace_requests requests, when opts asks for one.

@@ -38,6 +38,10 @@ struct RunOptions {
   /// Called after every completion with the requests completed so far and the total (for a
   /// progress display; keep it cheap).
   std::function<void(std::uint64_t completed, std::uint64_t total)> progress;
+  /// Asked as often as `progress` is called (whether or not that is set): when it returns true,
+  /// the run stops at once and simulate throws Cancelled, leaving nothing behind (the next run
+  /// starts afresh). For an interrupt (Ctrl-C) from a caller's own event loop; keep it cheap.
+  std::function<bool()> cancel;
 };
 
 /// Checks a workload (requests > 0, warm-up < requests, finite rate). Throws Error.

@@ -36,4 +36,10 @@ class IoError : public Error {
   using Error::Error;
 };
 
+/// A run stopped early because its caller asked it to (RunOptions::cancel): not bad input.
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace infsim
