@@ -110,7 +110,11 @@ std::string format_text(const Report& r) {
     << (r.rate_per_s > 0 ? "open loop, Poisson " + std::to_string(r.rate_per_s) + "/s"
                          : "closed loop, " + std::to_string(r.concurrency) + " in flight")
     << ", seed " << r.seed << "); first " << r.warmup_requests
-    << " completions are warm-up and excluded\n\n";
+    << " completions are warm-up and excluded\n";
+  if (r.refused_requests > 0)
+    o << "refused:  " << r.refused_requests << " arrivals found the host's queue full ("
+      << r.max_queue << " waiting, --max-queue) and were refused: not completed, not measured\n";
+  o << "\n";
   o << std::setprecision(1);
   o << "throughput     " << r.throughput_per_s << " inferences/s  (TensorEngine peak bound "
     << r.peak_throughput_per_s << "/s)\n";

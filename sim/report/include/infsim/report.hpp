@@ -77,6 +77,10 @@ struct Report {
   std::uint32_t cores = 0, batch = 1;
   std::uint32_t groups = 1;  ///< data-parallel copies of the model ("mode": "data-parallel")
   std::uint64_t requests = 0, warmup_requests = 0, measured_requests = 0;
+  /// Open loop: arrivals refused because max_queue requests were already waiting (they never
+  /// complete and are not measured); 0 for a closed loop.
+  std::uint64_t refused_requests = 0;
+  std::uint64_t max_queue = 0;    ///< open loop: the host's queue bound; 0 for a closed loop
   std::uint32_t concurrency = 0;  ///< closed loop: requests in flight; 0 for open loop
   double rate_per_s = 0;          ///< open loop: Poisson arrival rate; 0 for closed loop
   std::uint64_t seed = 0;
