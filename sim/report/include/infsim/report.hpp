@@ -133,8 +133,17 @@ std::string format_text(const Report& r);
 /// out (`infsim compile --json` writes it).
 std::string to_csv(const Report& r);
 /// The summary section of to_csv for a report in its JSON form (to_json, or a file that
-/// `infsim run --json` wrote): (field, cell text) pairs in to_csv's order. Sweeps use it.
+/// `infsim run --json` wrote): (field, cell text) pairs in to_csv's order. Sweeps use it. The
+/// texts are raw (warmup_rule and bottleneck hold commas): write them with csv_line, or use
+/// csv_header / csv_row.
 std::vector<std::pair<std::string, std::string>> summary_fields(const nlohmann::json& report);
+/// One CSV line (RFC 4180): every cell through csv_escape, joined by commas, ending in "\n".
+/// to_csv, csv_header, csv_row and `infsim sweep` write every line with it.
+std::string csv_line(const std::vector<std::string>& cells);
+/// A wide table of runs, one row per report: the header names every summary field
+/// (summary_fields' order) and csv_row(r) holds r's values, escaped, in the same order.
+std::string csv_header();
+std::string csv_row(const Report& r);
 /// The field reference of docs/REPORT.md (its "Summary fields" and "Tables" sections), from
 /// visit_fields; a test keeps the file equal to it.
 std::string report_reference_markdown();
