@@ -273,6 +273,12 @@ TEST_CASE("cli outputs: symlinks are followed, FIFOs and devices written directl
       run_cli({"microbench", "tensor", "--m", "8", "--n", "8", "--k", "8", "--json", "/dev/null"})
           .exit_code == 0);
   CHECK(fs::is_character_file("/dev/null"));
+  // /dev/stderr is written into (here the test's capture file, a regular file), not renamed
+  // over: the capture file holds the JSON.
+  const RunResult to_stderr = run_cli(
+      {"microbench", "tensor", "--m", "8", "--n", "8", "--k", "8", "--json", "/dev/stderr"});
+  CHECK(to_stderr.exit_code == 0);
+  CHECK(nlohmann::json::parse(to_stderr.err).contains("cycles"));
 
   // A FIFO with a reader gets the text; without one, a clean error instead of a hang.
   const std::string fifo = dir.file("fifo");
@@ -320,7 +326,8 @@ TEST_CASE(
                                   "2", "--json", graph}),
                          {"--graph input file"});
   const std::string spec = dir.write("s.json", R"({"grid": {"requests": [20]}})");
-  require_one_line_error(run_cli({"sweep", spec, "--out", spec}), {"--out", "sweep spec input file"});
+  require_one_line_error(run_cli({"sweep", spec, "--out", spec}),
+                         {"--out", "sweep spec input file"});
 }
 
 TEST_CASE("cli outputs: all or nothing", "[cli][reliability]") {

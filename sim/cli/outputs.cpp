@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -58,11 +59,26 @@ Target inspect_output(const std::string& option, const std::string& path) {
   const std::string shown = option + ": cannot write " + in_quotes(path) + ": ";
   if (path.empty()) throw IoError(option + ": empty file name");
   Target t;
-  t.path = follow_links(option, path);
+  t.path = path;
+  // Files under /dev and /proc (/dev/stdout, /dev/fd/N, /proc/self/fd/N: an open file of this
+  // process, maybe a shell's redirection to a regular file) are written into, never renamed over.
+  const bool in_dev = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
+  if (::stat(path.c_str(), &t.st) == 0) {
+    // It exists (through any links): a regular file is replaced at its real path, so a link
+    // stays a link; anything else is written through the name given.
+    if (S_ISREG(t.st.st_mode) && !in_dev) {
+      char* real = ::realpath(path.c_str(), nullptr);
+      if (real == nullptr) throw IoError(shown + last_error());
+      t.path = real;
+      std::free(real);
+    }
+  } else if (errno == ENOENT) {
+    t.path = follow_links(option, path);  // a dangling link: create what it points to
+  }
   if (::stat(t.path.c_str(), &t.st) == 0) {
     t.exists = true;
     if (S_ISDIR(t.st.st_mode)) throw IoError(shown + "it is a directory");
-    t.regular = S_ISREG(t.st.st_mode);
+    t.regular = S_ISREG(t.st.st_mode) && !in_dev;
     // No write bit counts even for root, who may write anything: the user marked it read-only.
     if ((t.st.st_mode & 0222) == 0 || ::access(t.path.c_str(), W_OK) != 0)
       throw IoError(shown + "it is read-only");
