@@ -212,7 +212,10 @@ TEST_CASE("apply_json: out of range", "[config]") {
   REQUIRE_THROWS_WITH(apply(R"({"core": {"tensor": {"rows": 2048}}})"),
                       Contains("core.tensor.rows = 2048: must be in 1..1024"));
   REQUIRE_THROWS_WITH(apply(R"({"core": {"clock_mhz": 0}})"),
-                      Contains("core.clock_mhz = 0: must be > 0"));
+                      Contains("core.clock_mhz = 0: must be >= 1"));
+  // 1e-12 MHz is a whole period (1e18 ps) but runs would leave the 64-bit picosecond clock.
+  REQUIRE_THROWS_WITH(apply(R"({"core": {"clock_mhz": 1e-12}})"),
+                      Contains("core.clock_mhz = 1e-12: must be >= 1"));
   REQUIRE_THROWS_WITH(apply(R"({"dram": {"bandwidth_gib_s": -50}})"),
                       Contains("dram.bandwidth_gib_s = -50: must be >= 0.0009765625"));
   REQUIRE_THROWS_WITH(apply(R"({"dram": {"latency_ns": -1}})"),

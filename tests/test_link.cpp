@@ -351,7 +351,11 @@ TEST_CASE("microbench link: too few chips for the hops", "[link][microbench]") {
                     Contains("is a ring of 4 chips, whose longest route is 2 hops"));
   CHECK_THROWS_AS(microbench_link(ring, 0, 1, kMiB, 1), infsim::Error);
   CHECK_THROWS_AS(microbench_link(ring, 1, 0, kMiB, 1), infsim::Error);
-  CHECK_THROWS_WITH(microbench_link(ring, 1, 4, 1, 25'000'001), Contains("at most 100,000,000"));
+  CHECK_THROWS_WITH(microbench_link(ring, 1, 4, 1, 2'500'001), Contains("at most 10,000,000"));
+  // Memory is bounded: 100 M flows (issue 11) are refused before anything is allocated.
+  CHECK_THROWS_WITH(microbench_link(ring, 1, 100'000'000, 1, 1),
+                    Contains("--flows = 100000000 exceeds the limit of 1024"));
+  CHECK_NOTHROW(microbench_link(ring, 1, 1024, 64, 1));
   CHECK_THROWS_WITH(microbench_link(ring, 1, 1, kGiB, 1'048'577), Contains("at most 1 PiB"));
 }
 

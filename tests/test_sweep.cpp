@@ -386,7 +386,7 @@ TEST_CASE("sweep: bad command lines and unusable outputs", "[sweep][cli]") {
   TempDir d;
   const std::string spec = d.write("spec.json", good_spec());
   require_one_error(run_cli({"sweep", d.file("missing.json"), "--out", d.file("o.csv")}),
-                    {"cannot read sweep spec", "missing.json"});
+                    {"sweep spec: cannot read", "missing.json"});
   CHECK_FALSE(fs::exists(d.file("o.csv")));
 
   RunResult r = run_cli({"sweep", spec, "--out", d.file("o.csv"), "--jobs", "0"});

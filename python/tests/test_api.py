@@ -116,7 +116,6 @@ def test_onnx_graph_with_input_shape(tmp_path):
 @pytest.mark.parametrize("call,args", [
     (lambda: infsim.preset("inf9"), ["run", "--preset", "inf9"]),
     (lambda: infsim.model("resnet5"), ["run", "--model", "resnet5"]),
-    (lambda: infsim.load_graph("/nonexistent/g.json"), ["run", "--graph", "/nonexistent/g.json"]),
     (lambda: infsim.compile(infsim.model("resnet50"), infsim.preset("inf1.xlarge"), cores=5),
      ["run", "--preset", "inf1.xlarge", "--cores", "5"]),
     (lambda: infsim.compile(infsim.model("bert-large"), infsim.preset("inf1.xlarge"), cores=1,
@@ -133,6 +132,17 @@ def test_errors_carry_the_clis_message(call, args, cli_error):
     with pytest.raises(infsim.Error) as e:
         call()
     assert str(e.value) == cli_error(*args)
+
+
+def test_a_missing_file_is_named_as_the_cli_names_it(cli_error):
+    # The CLI checks its input files before the run (naming the option); the library names the
+    # file and the reason in the same words.
+    with pytest.raises(infsim.Error) as e:
+        infsim.load_graph("/nonexistent/g.json")
+    cli = cli_error("run", "--graph", "/nonexistent/g.json")
+    for text in (str(e.value), cli):
+        assert "cannot read" in text and "'/nonexistent/g.json'" in text
+        assert text.endswith("No such file or directory")
 
 
 def test_argument_errors_are_value_errors():

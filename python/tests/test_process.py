@@ -60,7 +60,7 @@ def test_sweep_from_a_file_resumes_and_rejects_bad_specs(tmp_path):
         infsim.sweep({"grid": {"corse": [1]}})
     with pytest.raises(infsim.Error, match="sweep spec: not JSON"):
         infsim.sweep({"grid": {"cores": [object()]}})
-    with pytest.raises(infsim.Error, match="cannot read sweep spec"):
+    with pytest.raises(infsim.Error, match="sweep spec: cannot read"):
         infsim.sweep(tmp_path / "absent.json")
 
 

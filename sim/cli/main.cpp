@@ -1,10 +1,16 @@
-// The infsim command line: run, sweep, compile, presets, models, microbench.
+// The infsim command line: run, sweep, compile, presets, models, microbench. infsim_cli_main
+// (cli.hpp) is the whole program; entry.cpp's main calls it, and so does the argv fuzzer.
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
+#include <limits>
+#include <new>
+#include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,41 +18,65 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli.hpp"
+#include "infsim/common/printable.hpp"
 #include "infsim/infsim.hpp"
 #include "infsim/microbench.hpp"
 #include "infsim/onnx_import.hpp"
+#include "outputs.hpp"
 #include "slurm.hpp"
 #include "sweep.hpp"
 
 namespace {
 
 using infsim::Error;
+using infsim::in_quotes;
+using infsim_cli::Files;
 
-/// A whole number >= `min`. CLI11's PositiveNumber / NonNegativeNumber report a rejected 0 as
-/// "Value 0 not in range 0.000000 to 1797...(300 digits)", which says nothing useful.
-CLI::Validator whole_at_least(long long min) {
+/// The value `v` of an option, as messages show it (escaped, cut).
+std::string shown(const std::string& v) {
+  return in_quotes(v, 60);
+}
+
+/// A whole number in [min, max] (max: what the option's variable holds, so nothing is clamped or
+/// wrapped). CLI11's PositiveNumber / NonNegativeNumber report a rejected 0 as "Value 0 not in
+/// range 0.000000 to 1797...(300 digits)", which says nothing useful.
+CLI::Validator whole_at_least(long long min,
+                              unsigned long long max = std::numeric_limits<std::uint32_t>::max()) {
   return CLI::Validator(
-      [min](std::string& v) -> std::string {
-        std::istringstream in(v);
-        long long n = 0;
-        char rest = 0;
-        if (!(in >> n) || in >> rest) return "'" + v + "' is not a whole number";
-        if (n < min) return "must be at least " + std::to_string(min) + ", got " + v;
+      [min, max](std::string& v) -> std::string {
+        const bool negative = !v.empty() && v[0] == '-';
+        const std::string digits = negative ? v.substr(1) : v;
+        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+          return shown(v) + " is not a whole number";
+        errno = 0;
+        const unsigned long long n = std::strtoull(digits.c_str(), nullptr, 10);
+        const bool below = negative ? n != 0 || min > 0 : n < static_cast<unsigned long long>(min);
+        if (below) return "must be at least " + std::to_string(min) + ", got " + shown(v);
+        if (!negative && (errno == ERANGE || n > max))
+          return "must be at most " + std::to_string(max) + ", got " + shown(v);
         return {};
       },
       ">=" + std::to_string(min));
 }
 
-/// Digits only: an unsigned value such as a seed (CLI11 would accept "-1" and wrap it around).
-CLI::Validator unsigned_whole() {
+/// Digits only, at most `max`: an unsigned value such as a seed (CLI11 would accept "-1" and wrap
+/// it around, and clamp 99999999999999999999999 to the largest value without a word).
+CLI::Validator unsigned_whole(unsigned long long max = std::numeric_limits<std::uint64_t>::max()) {
   return CLI::Validator(
-      [](std::string& v) -> std::string {
+      [max](std::string& v) -> std::string {
         if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
-          return "'" + v + "' is not a whole number >= 0";
+          return shown(v) + " is not a whole number >= 0";
+        errno = 0;
+        const unsigned long long n = std::strtoull(v.c_str(), nullptr, 10);
+        if (errno == ERANGE || n > max)
+          return "must be at most " + std::to_string(max) + ", got " + shown(v);
         return {};
       },
       ">=0");
 }
+
+constexpr unsigned long long kU64Max = std::numeric_limits<std::uint64_t>::max();
 
 /// A file name that is not empty.
 CLI::Validator non_empty_file() {
@@ -62,8 +92,8 @@ CLI::Validator finite_non_negative() {
         std::istringstream in(v);
         double x = 0;
         char rest = 0;
-        if (!(in >> x) || in >> rest) return "'" + v + "' is not a number";
-        if (!std::isfinite(x) || x < 0) return "must be a finite number >= 0, got " + v;
+        if (!(in >> x) || in >> rest) return shown(v) + " is not a number";
+        if (!std::isfinite(x) || x < 0) return "must be a finite number >= 0, got " + shown(v);
         return {};
       },
       ">=0");
@@ -88,9 +118,27 @@ void add_onnx_options(CLI::App* app, OnnxCli& o) {
 
 infsim::OnnxImportOptions onnx_options(const OnnxCli& o) {
   infsim::OnnxImportOptions opts;
-  for (const auto& s : o.input_shapes) opts.input_shapes.insert(infsim::parse_input_shape(s));
+  for (const auto& s : o.input_shapes) {
+    auto shape = infsim::parse_input_shape(s);
+    if (opts.input_shapes.count(shape.first) != 0)
+      throw Error("--input-shape: input " + in_quotes(shape.first) +
+                  " is given more than once; give each input's shape once");
+    opts.input_shapes.insert(std::move(shape));
+  }
   opts.unknown_ops = infsim::parse_unknown_ops(o.unknown_ops);
   return opts;
+}
+
+/// The ONNX options name a graph file that is ONNX: they would be ignored otherwise.
+void check_onnx_options(const CLI::App& app, const std::string& graph_file) {
+  for (const char* opt : {"--input-shape", "--unknown-ops"}) {
+    if (app.count(opt) == 0) continue;
+    if (graph_file.empty())
+      throw Error(std::string(opt) + " applies to an ONNX --graph, and no --graph is given");
+    if (!infsim::is_onnx_file(graph_file))
+      throw Error(std::string(opt) + " applies to ONNX graphs, and " + in_quotes(graph_file) +
+                  " is a JSON graph (its shapes are in the file)");
+  }
 }
 
 /// A graph file of either format; an ONNX import says on stdout what it approximated.
@@ -102,6 +150,7 @@ infsim::Graph load_graph_any(const std::string& file, const OnnxCli& o) {
 }
 
 struct Common {
+  const CLI::App* app = nullptr;  ///< the subcommand, to tell which options were given
   std::string preset = "inf1.6xlarge";
   std::string config_file;
   std::vector<std::string> sets;
@@ -127,17 +176,19 @@ CLI::Validator cores_value() {
         if (v == "auto") return {};
         if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9 ||
             std::stoul(v) == 0)
-          return "'" + v + "' is neither a whole number >= 1 nor 'auto'";
+          return shown(v) + " is neither a whole number >= 1 nor 'auto'";
         return {};
       },
       "N|auto");
 }
 
 void add_common(CLI::App* app, Common& c, bool with_model) {
+  c.app = app;
   app->add_option("--preset", c.preset, "Topology preset (see `infsim presets`)")
       ->capture_default_str();
   app->add_option("--config", c.config_file,
-                  "JSON config file applied on top of the preset (may name its own \"preset\")");
+                  "JSON config file applied on top of the preset (may name its own \"preset\")")
+      ->check(non_empty_file());
   app->add_option("--set", c.sets,
                   "Override one field, PATH=VALUE (repeatable), "
                   "e.g. --set core.sram.capacity_mib=16");
@@ -146,7 +197,8 @@ void add_common(CLI::App* app, Common& c, bool with_model) {
                 ->capture_default_str();
   app->add_option("--graph", c.graph_file,
                   "Model graph: a JSON file (docs/GRAPH_FORMAT.md) or an ONNX model (docs/ONNX.md)")
-      ->excludes(m);
+      ->excludes(m)
+      ->check(non_empty_file());
   add_onnx_options(app, c.onnx);
   auto* cores = app->add_option("--cores", c.cores,
                                 "NeuronCores per copy of the model (pipeline stages), or 'auto' "
@@ -185,6 +237,30 @@ void add_common(CLI::App* app, Common& c, bool with_model) {
   app->add_option("--seq-len", c.seq_len, "Sequence length of transformer models")
       ->check(CLI::Range(1, 512))
       ->capture_default_str();
+}
+
+/// Options that another option makes meaningless are refused rather than silently dropped.
+void check_common(const Common& c) {
+  const CLI::App& app = *c.app;
+  const auto given = [&app](const char* opt) { return app.count(opt) > 0; };
+  if (!c.plan_file.empty()) {
+    for (const char* opt : {"--groups", "--batch", "--static-weights", "--objective"})
+      if (given(opt))
+        throw Error(std::string(opt) + " cannot be used with --plan: the plan file fixes the " +
+                    "groups, the batch and where weights live (compile a new plan instead)");
+  }
+  if (given("--objective") && c.cores != "auto")
+    throw Error("--objective applies only with --cores auto (it chooses the core count)");
+}
+
+/// Checks the input files of `c` (config, graph, plan) and registers them with `files`, so that
+/// no output overwrites them.
+void add_inputs(const Common& c, Files& files) {
+  if (!c.config_file.empty()) files.input("--config", c.config_file);
+  if (!c.graph_file.empty()) files.input("--graph", c.graph_file);
+  if (!c.plan_file.empty()) files.input("--plan", c.plan_file);
+  if (c.app->get_option_no_throw("--input-shape") != nullptr)
+    check_onnx_options(*c.app, c.graph_file);
 }
 
 infsim::SystemConfig make_config(const Common& c) {
@@ -242,26 +318,6 @@ void progress_bar(std::uint64_t done, std::uint64_t total) {
             << total << " requests" << std::flush;
 }
 
-/// Writes `text` to `path` only as a whole: a temporary file renamed into place, so a failure
-/// leaves no partial output.
-void write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw infsim::IoError("cannot write '" + path + "'");
-    f << text;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw infsim::IoError("cannot write '" + path + "'");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw infsim::IoError("cannot write '" + path + "'");
-  }
-}
-
 std::string fmt_count(double v, const char* unit) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(2) << v << unit;
@@ -286,20 +342,26 @@ CLI::App* add_run_command(CLI::App& app, RunCli& o) {
       app.add_subcommand("run", "Compile a model and simulate requests through the pipeline");
   add_common(run, o.c, true);
   run->add_option("--requests", o.wl.requests, "Requests to simulate")
-      ->check(whole_at_least(1))
+      ->check(whole_at_least(1, kU64Max))
       ->capture_default_str();
-  run->add_option("--concurrency", o.wl.concurrency,
-                  "Closed loop: requests in flight (default: 2 x stages)")
-      ->check(unsigned_whole());
+  auto* concurrency = run->add_option("--concurrency", o.wl.concurrency,
+                                      "Closed loop: requests in flight (default: 2 x stages)")
+                          ->check(unsigned_whole(std::numeric_limits<std::uint32_t>::max()));
   run->add_option("--rate", o.wl.rate_per_s, "Open loop: Poisson arrival rate in requests/s")
-      ->check(finite_non_negative());
+      ->check(finite_non_negative())
+      ->excludes(concurrency);
+  run->add_option("--max-queue", o.wl.max_queue,
+                  "Open loop: requests that may wait at the host for the first stage; an arrival "
+                  "beyond it is refused and counted (refused_requests)")
+      ->check(whole_at_least(1, kU64Max))
+      ->capture_default_str();
   run->add_option("--seed", o.wl.seed, "Random seed (open-loop arrivals)")
       ->check(unsigned_whole())
       ->capture_default_str();
   run->add_option("--warmup", o.wl.warmup,
                   "Warm-up completions excluded from the figures (default: 10% of requests, at "
                   "least 2 x stages while that leaves half the requests measured)")
-      ->check(whole_at_least(0));
+      ->check(whole_at_least(0, std::numeric_limits<std::int64_t>::max()));
   run->add_option("--json", o.c.json_file, "Write the report as JSON to FILE")
       ->check(non_empty_file());
   run->add_option("--trace", o.trace_file,
@@ -308,8 +370,10 @@ CLI::App* add_run_command(CLI::App& app, RunCli& o) {
   run->add_option("--trace-first", o.trace_first, "First request id the trace records")
       ->check(unsigned_whole())
       ->capture_default_str();
-  run->add_option("--trace-requests", o.trace_requests, "Requests the trace records")
-      ->check(whole_at_least(1))
+  run->add_option(
+         "--trace-requests", o.trace_requests,
+         "Requests the trace records (at most " + std::to_string(infsim::kMaxTraceRequests) + ")")
+      ->check(whole_at_least(1, infsim::kMaxTraceRequests))
       ->capture_default_str();
   run->add_flag("--no-progress", o.no_progress,
                 "No progress bar (it shows only when stderr is a terminal anyway)");
@@ -321,6 +385,21 @@ CLI::App* add_run_command(CLI::App& app, RunCli& o) {
 }
 
 void cmd_run(const RunCli& o) {
+  check_common(o.c);
+  const CLI::App& app = *o.c.app;
+  if (app.count("--max-queue") > 0 && o.wl.rate_per_s <= 0)
+    throw Error(
+        "--max-queue applies to an open loop (--rate > 0); a closed loop never has more "
+        "than --concurrency requests waiting");
+  for (const char* opt : {"--trace-first", "--trace-requests"})
+    if (app.count(opt) > 0 && o.trace_file.empty())
+      throw Error(std::string(opt) + " applies only with --trace FILE");
+  Files files;
+  add_inputs(o.c, files);
+  if (!o.c.json_file.empty()) files.output("--json", o.c.json_file);
+  if (!o.csv_file.empty()) files.output("--csv", o.csv_file);
+  if (!o.trace_file.empty()) files.output("--trace", o.trace_file);
+  files.check();
   const infsim::SystemConfig cfg = make_config(o.c);
   const infsim::Graph g = make_graph(o.c);
   infsim::validate(o.wl);
@@ -337,9 +416,10 @@ void cmd_run(const RunCli& o) {
   if (bar) run_opts.progress = progress_bar;
   const infsim::Report r = infsim::simulate(cfg, g, plan, o.wl, run_opts);
   if (bar) std::cerr << "\r\033[K" << std::flush;  // clear the bar
-  if (!o.trace_file.empty()) write_file(o.trace_file, trace.dump() + "\n");
-  if (!o.c.json_file.empty()) write_file(o.c.json_file, infsim::to_json(r).dump(2) + "\n");
-  if (!o.csv_file.empty()) write_file(o.csv_file, infsim::to_csv(r));
+  if (!o.trace_file.empty()) files.stage("--trace", trace.dump() + "\n");
+  if (!o.c.json_file.empty()) files.stage("--json", infsim::to_json(r).dump(2) + "\n");
+  if (!o.csv_file.empty()) files.stage("--csv", infsim::to_csv(r));
+  files.commit();
   if (choice.chosen != 0)
     std::cout << "cores auto: " << choice.chosen << " (" << choice.reason << ")\n";
   std::cout << infsim::format_text(r);
@@ -402,6 +482,11 @@ void print_plan(const infsim::Plan& p, const infsim::Graph& g, const infsim::Sys
 }
 
 void cmd_compile(const Common& c) {
+  check_common(c);
+  Files files;
+  add_inputs(c, files);
+  if (!c.json_file.empty()) files.output("--json", c.json_file);
+  files.check();
   const infsim::SystemConfig cfg = make_config(c);
   const infsim::Graph g = make_graph(c);
   infsim::CoreChoice choice;
@@ -415,7 +500,8 @@ void cmd_compile(const Common& c) {
               << infsim::format_core_table(choice) << "\n";
     j["auto_cores"] = infsim::core_choice_json(choice);
   }
-  if (!c.json_file.empty()) write_file(c.json_file, j.dump(2) + "\n");
+  files.stage("--json", j.dump(2) + "\n");
+  files.commit();
   print_plan(p, g, cfg);
 }
 
@@ -433,6 +519,8 @@ CLI::App* add_presets_command(CLI::App& app, PresetsCli& o) {
 }
 
 void cmd_presets(const PresetsCli& o) {
+  if (o.reference && !o.show.empty())
+    throw Error("--reference and --show print different things: give one of them");
   if (o.reference) {
     std::cout << infsim::config_reference_markdown();
   } else if (!o.show.empty()) {
@@ -469,6 +557,7 @@ void cmd_models(int seq_len) {
 
 /// `infsim graph` options: what a graph file (ONNX or JSON) imports as.
 struct GraphCli {
+  const CLI::App* app = nullptr;
   std::string path;
   std::string json_file;
   OnnxCli onnx;
@@ -479,6 +568,7 @@ CLI::App* add_graph_command(CLI::App& app, GraphCli& o) {
       "graph",
       "Import a graph file (ONNX or JSON) and print operator counts by type and engine, "
       "parameters, MACs and what was folded or approximated");
+  o.app = graph;
   graph->add_option("file", o.path, "The graph file")->required()->check(non_empty_file());
   add_onnx_options(graph, o.onnx);
   graph->add_option("--json", o.json_file, "Write the import report as JSON to FILE")
@@ -487,6 +577,11 @@ CLI::App* add_graph_command(CLI::App& app, GraphCli& o) {
 }
 
 void cmd_graph(const GraphCli& o) {
+  Files files;
+  files.input("file", o.path);
+  if (!o.json_file.empty()) files.output("--json", o.json_file);
+  files.check();
+  check_onnx_options(*o.app, o.path);
   infsim::OnnxImport imp;
   if (infsim::is_onnx_file(o.path)) {
     imp = infsim::import_onnx_file(o.path, onnx_options(o.onnx));
@@ -494,9 +589,8 @@ void cmd_graph(const GraphCli& o) {
     imp.graph = infsim::load_graph_file(o.path);
     imp.report.file = o.path;
   }
-  if (!o.json_file.empty()) {
-    write_file(o.json_file, infsim::import_report_to_json(imp).dump(2) + "\n");
-  }
+  files.stage("--json", infsim::import_report_to_json(imp).dump(2) + "\n");
+  files.commit();
   std::cout << infsim::format_import_report(imp);
 }
 
@@ -523,7 +617,7 @@ CLI::App* add_microbench_command(CLI::App& app, MicrobenchCli& o) {
       ->check(whole_at_least(1))
       ->capture_default_str();
   o.dram->add_option("--requests", o.requests, "Reads per core")
-      ->check(whole_at_least(1))
+      ->check(whole_at_least(1, kU64Max))
       ->capture_default_str();
   o.dram->add_option("--seed", o.seed, "Seed of the random pattern")->check(unsigned_whole());
   o.dram->add_option("--json", o.c.json_file, "Write the figures as JSON to FILE")
@@ -537,26 +631,32 @@ CLI::App* add_microbench_command(CLI::App& app, MicrobenchCli& o) {
       ->check(whole_at_least(1))
       ->capture_default_str();
   o.link->add_option("--bytes", o.link_bytes, "Bytes per transfer")
-      ->check(whole_at_least(1))
+      ->check(whole_at_least(1, kU64Max))
       ->capture_default_str();
   o.link->add_option("--transfers", o.link_transfers, "Transfers per flow")
-      ->check(whole_at_least(1))
+      ->check(whole_at_least(1, kU64Max))
       ->capture_default_str();
   o.link->add_option("--json", o.c.json_file, "Write the figures as JSON to FILE")
       ->check(non_empty_file());
   auto* tensor = mb->add_subcommand("tensor", "One GEMM (m x k) . (k x n) on a TensorEngine");
   add_common(tensor, o.c, false);
+  constexpr auto kI64Max =
+      static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max());
   tensor->add_option("--m", o.m, "Rows streamed (moving operand)")
       ->required()
-      ->check(whole_at_least(1));
-  tensor->add_option("--n", o.n, "Output columns")->required()->check(whole_at_least(1));
-  tensor->add_option("--k", o.k, "Reduction length")->required()->check(whole_at_least(1));
+      ->check(whole_at_least(1, kI64Max));
+  tensor->add_option("--n", o.n, "Output columns")->required()->check(whole_at_least(1, kI64Max));
+  tensor->add_option("--k", o.k, "Reduction length")->required()->check(whole_at_least(1, kI64Max));
   tensor->add_option("--json", o.c.json_file, "Write the figures as JSON to FILE")
       ->check(non_empty_file());
   return mb;
 }
 
 void cmd_microbench(const MicrobenchCli& o) {
+  Files files;
+  if (!o.c.config_file.empty()) files.input("--config", o.c.config_file);
+  if (!o.c.json_file.empty()) files.output("--json", o.c.json_file);
+  files.check();
   const infsim::SystemConfig cfg = make_config(o.c);
   nlohmann::json j;
   std::ostringstream text;
@@ -590,48 +690,87 @@ void cmd_microbench(const MicrobenchCli& o) {
          << r.folds << " folds, " << r.macs << " MACs, utilization " << 100.0 * r.utilization
          << "%\n";
   }
-  if (!o.c.json_file.empty()) write_file(o.c.json_file, j.dump(2) + "\n");
+  files.stage("--json", j.dump(2) + "\n");
+  files.commit();
   std::cout << text.str();
+}
+
+/// A CLI11 parse error in the project's words, as one line (no CLI11 wording where a clearer one
+/// exists, no "Run with --help" second line).
+std::string parse_error_text(const CLI::ParseError& e) {
+  std::string msg = e.what();
+  std::smatch m;
+  static const std::regex at_most(R"(^(\S+): At Most (\d+) required but received (\d+)$)");
+  static const std::regex needs(R"(^(\S+): (\d+) required (\S+) missing$)");
+  static const std::regex excludes(R"(^(\S+) excludes (\S+)$)");
+  static const std::regex required(R"(^(\S+) is required$)");
+  static const std::regex conversion(R"(^Could not convert: (\S+) = (.*)$)");
+  static const std::regex extras(R"(^The following arguments? (?:was|were) not expected: (.*)$)");
+  static const std::regex range(R"(^(\S+): Value (\S+) not in range (\S+) to (\S+)$)");
+  static const std::regex member(R"(^(\S+): (.*) not in \{(.*)\}$)");
+  if (std::regex_match(msg, m, extras))
+    return "unknown option or extra argument: " + m[1].str() + " (see infsim --help)";
+  if (std::regex_match(msg, m, range))
+    return m[1].str() + ": must be in " + m[3].str() + ".." + m[4].str() + ", got " +
+           shown(m[2].str());
+  if (std::regex_match(msg, m, member))
+    return m[1].str() + ": " + shown(m[2].str()) + " is not one of " + m[3].str();
+  if (std::regex_match(msg, m, at_most))
+    return m[1].str() + " takes one value but was given " + m[3].str() +
+           "; give it once (only --set and --input-shape repeat)";
+  if (std::regex_match(msg, m, needs)) return m[1].str() + " needs a value";
+  if (std::regex_match(msg, m, excludes))
+    return m[1].str() + " and " + m[2].str() + " cannot be used together";
+  if (std::regex_match(msg, m, required)) return m[1].str() + " is required";
+  if (std::regex_match(msg, m, conversion))
+    return m[1].str() + ": " + shown(m[2].str()) + " is not a valid value";
+  return msg;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  CLI::App app{"infsim: a cycle-approximate simulator of AWS Inferentia (NeuronCore Pipeline)"};
-  // At most one subcommand; "none" is reported after parsing, so that an unknown word such as
-  // `infsim frob` is named ("The following argument was not expected: frob") instead of the bare
-  // "A subcommand is required".
-  app.require_subcommand(0, 1);
-
-  // Declared in this order, which is the order of `infsim --help`.
-  RunCli run_o;
-  CLI::App* run = add_run_command(app, run_o);
-  infsim_cli::SweepOptions sweep_o;
-  CLI::App* sweep = add_sweep_command(app, sweep_o);
-  infsim_cli::SlurmOptions slurm_o;
-  infsim_cli::add_slurm_options(*sweep, slurm_o);
-  Common compile_o;
-  CLI::App* compile = add_compile_command(app, compile_o);
-  PresetsCli presets_o;
-  CLI::App* presets = add_presets_command(app, presets_o);
-  int models_seq_len = 128;
-  CLI::App* models = add_models_command(app, models_seq_len);
-  GraphCli graph_o;
-  CLI::App* graph = add_graph_command(app, graph_o);
-  MicrobenchCli microbench_o;
-  CLI::App* microbench = add_microbench_command(app, microbench_o);
-
+int infsim_cli_main(int argc, char** argv) {
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  if (app.get_subcommands().empty()) {
-    return app.exit(
-        CLI::RequiredError("A subcommand (run, sweep, compile, presets, models, microbench)"));
-  }
+    CLI::App app{"infsim: a cycle-approximate simulator of AWS Inferentia (NeuronCore Pipeline)"};
+    // At most one subcommand; "none" is reported after parsing, so that an unknown word such as
+    // `infsim frob` is named ("The following argument was not expected: frob") instead of the
+    // bare "A subcommand is required".
+    app.require_subcommand(0, 1);
 
-  try {
+    // Declared in this order, which is the order of `infsim --help`.
+    RunCli run_o;
+    CLI::App* run = add_run_command(app, run_o);
+    infsim_cli::SweepOptions sweep_o;
+    CLI::App* sweep = add_sweep_command(app, sweep_o);
+    infsim_cli::SlurmOptions slurm_o;
+    infsim_cli::add_slurm_options(*sweep, slurm_o);
+    Common compile_o;
+    CLI::App* compile = add_compile_command(app, compile_o);
+    PresetsCli presets_o;
+    CLI::App* presets = add_presets_command(app, presets_o);
+    int models_seq_len = 128;
+    CLI::App* models = add_models_command(app, models_seq_len);
+    GraphCli graph_o;
+    CLI::App* graph = add_graph_command(app, graph_o);
+    MicrobenchCli microbench_o;
+    CLI::App* microbench = add_microbench_command(app, microbench_o);
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);  // --help: the help on stdout, exit 0
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      std::cerr << "infsim: error: " << infsim::one_line(parse_error_text(e)) << "\n";
+      return 1;
+    }
+    if (app.get_subcommands().empty()) {
+      std::cerr << "infsim: error: a subcommand is required (run, sweep, compile, presets, "
+                   "models, graph, microbench; see infsim --help)\n";
+      return 1;
+    }
+
     if (run->parsed()) {
       cmd_run(run_o);
     } else if (sweep->parsed()) {
@@ -647,9 +786,17 @@ int main(int argc, char** argv) {
     } else if (models->parsed()) {
       cmd_models(models_seq_len);
     }
+  } catch (const std::bad_alloc&) {
+    std::cerr << "infsim: error: out of memory: the input asks for more memory than this machine "
+                 "has (a size or count too large?)\n";
+    return 1;
+  } catch (const std::length_error&) {
+    std::cerr << "infsim: error: a size in the input is too large to hold in memory\n";
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "infsim: error: " << e.what() << "\n";
+    std::cerr << "infsim: error: " << infsim::one_line(e.what()) << "\n";
     return 1;
   }
+  std::cout << std::flush;
   return 0;
 }

@@ -292,18 +292,9 @@ Collected collect(const SweepPlan& plan, const fs::path& out_file, const fs::pat
   return c;
 }
 
-std::string csv_line(const std::vector<std::string>& cells) {
-  std::string line;
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) line += ',';
-    line += infsim::csv_escape(cells[i]);
-  }
-  return line + "\n";
-}
-
 void write_output(const fs::path& out_file, const SweepRows& rows) {
-  std::string text = csv_line(rows.header);
-  for (const auto& r : rows.rows) text += csv_line(r);
+  std::string text = infsim::csv_line(rows.header);
+  for (const auto& r : rows.rows) text += infsim::csv_line(r);
   replace_atomically(out_file, text);
 }
 

@@ -24,8 +24,10 @@
 #include <sstream>
 
 #include "infsim/common/error.hpp"
+#include "infsim/common/printable.hpp"
 #include "infsim/config.hpp"
 #include "infsim/report.hpp"
+#include "outputs.hpp"
 
 extern char** environ;
 
@@ -163,15 +165,6 @@ std::string read_whole(const std::string& path) {
   return s.str();
 }
 
-std::string csv_row(const std::vector<std::string>& cells) {
-  std::string line;
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) line += ',';
-    line += infsim::csv_escape(cells[i]);
-  }
-  return line + "\n";
-}
-
 unsigned usable_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -198,10 +191,16 @@ std::string child_error(const std::string& err_text) {
 class Workspace {
  public:
   Workspace() {
-    std::string tmpl = (fs::temp_directory_path() / "infsim-sweep-XXXXXX").string();
+    std::error_code ec;
+    const fs::path base = fs::temp_directory_path(ec);
+    if (ec)
+      throw infsim::IoError("sweep: no temporary directory for the points' reports (" +
+                            ec.message() + "; TMPDIR names it)");
+    std::string tmpl = (base / "infsim-sweep-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr)
-      throw infsim::IoError("cannot create a temporary directory: " +
-                            std::string(std::strerror(errno)));
+      throw infsim::IoError("sweep: cannot create a temporary directory in " +
+                            infsim::in_quotes(base.string()) + ": " + std::strerror(errno) +
+                            " (TMPDIR names it)");
     dir_ = tmpl;
   }
   ~Workspace() {
@@ -374,7 +373,9 @@ namespace {
 /// The sweep spec file, parsed (`origin` names it in errors).
 ordered_json read_spec(const std::string& spec_file, const std::string& origin) {
   std::ifstream spec_in(spec_file, std::ios::binary);
-  if (!spec_in) throw infsim::IoError("cannot read sweep spec '" + spec_file + "'");
+  if (!spec_in)
+    throw infsim::IoError("cannot read sweep spec " + infsim::in_quotes(spec_file) + ": " +
+                          std::strerror(errno));
   try {
     return ordered_json::parse(spec_in);
   } catch (const nlohmann::json::exception& e) {
@@ -423,18 +424,6 @@ void adopt_file_columns(const std::vector<std::string>& file_header, const Sweep
   }
 }
 
-/// Replaces the file at `path` by `text` (written to a temporary file renamed into place).
-void replace_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << text;
-    if (!f) throw infsim::IoError("cannot write '" + tmp + "'");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw infsim::IoError("cannot write '" + path + "'");
-}
-
 /// The rows of `text` (the file at `path`) whose points ran, by the resume rule (read_sweep_rows);
 /// adopts the file's figure columns into `cols`.
 std::vector<std::vector<std::string>> finished_rows(const std::string& text,
@@ -445,8 +434,8 @@ std::vector<std::vector<std::string>> finished_rows(const std::string& text,
   if (rows.empty() || rows.front().size() < fixed ||
       !std::equal(cols.header.begin(), cols.header.begin() + static_cast<std::ptrdiff_t>(fixed),
                   rows.front().begin()))
-    throw Error("'" + path +
-                "' exists with other input columns than this spec's (another sweep?); remove "
+    throw Error(infsim::in_quotes(path) +
+                " exists with other input columns than this spec's (another sweep?); remove "
                 "it or choose another --out");
   if (rows.front() != cols.header) adopt_file_columns(rows.front(), plan, fixed, cols);
   dropped = 0;
@@ -475,12 +464,12 @@ std::set<std::vector<std::string>> resume_output(const std::string& path, const 
   std::size_t dropped = 0;
   const auto rows = finished_rows(read_whole(path), path, plan, cols, dropped);
   std::set<std::vector<std::string>> done;
-  std::string kept = csv_row(cols.header);
+  std::string kept = infsim::csv_line(cols.header);
   for (const auto& r : rows) {
     done.emplace(r.begin() + 1, r.begin() + static_cast<std::ptrdiff_t>(cols.status_col));
-    kept += csv_row(r);
+    kept += infsim::csv_line(r);
   }
-  if (dropped > 0) replace_file(path, kept);
+  if (dropped > 0) write_output("--out", path, kept);
   return done;
 }
 
@@ -490,9 +479,7 @@ std::set<std::vector<std::string>> prepare_output(const std::string& path, const
                                                   Columns& cols) {
   std::error_code ec;
   if (fs::exists(path, ec) && fs::file_size(path, ec) > 0) return resume_output(path, plan, cols);
-  std::ofstream f(path, std::ios::binary);
-  f << csv_row(cols.header);
-  if (!f) throw infsim::IoError("cannot write '" + path + "'");
+  write_output("--out", path, infsim::csv_line(cols.header));
   return {};
 }
 
@@ -505,8 +492,8 @@ class PointRunner {
   /// Runs the points numbered `todo` of `plan`.
   PointRunner(const SweepPlan& plan, const std::vector<std::size_t>& todo,
               const std::vector<std::string>& figures, std::FILE* csv, const std::string& path,
-              std::ostream& log)
-      : plan_(plan), todo_(todo), figures_(figures), csv_(csv), path_(path), log_(log) {
+              Workspace& ws, std::ostream& log)
+      : plan_(plan), todo_(todo), figures_(figures), csv_(csv), path_(path), log_(log), ws_(ws) {
     // Progress lines name the inputs that differ between points (all of them for one point).
     varying_.assign(plan.inputs.size(), plan.points.size() <= 1);
     for (const auto& p : plan.points)
@@ -568,9 +555,10 @@ class PointRunner {
       const auto it = figs.find(f);
       cells.push_back(it == figs.end() ? std::string() : it->second);
     }
-    const std::string line = csv_row(cells);
+    const std::string line = infsim::csv_line(cells);
     if (std::fwrite(line.data(), 1, line.size(), csv_) != line.size() || std::fflush(csv_) != 0)
-      throw infsim::IoError("cannot write '" + path_ + "'");
+      throw infsim::IoError("--out: cannot write " + infsim::in_quotes(path_) + ": " +
+                            std::strerror(errno));
     ++finished_;
     (status == "ok" ? n_ok : status == "error" ? n_error : n_failed) += 1;
     log_ << "sweep: [" << finished_ << "/" << todo_.size() << "] point " << point << " ("
@@ -638,7 +626,7 @@ class PointRunner {
   const std::string& path_;
   std::ostream& log_;
   std::vector<bool> varying_;
-  Workspace ws_;  // destroyed after the guard: the handlers are put back, then children stopped
+  Workspace& ws_;  // outlives the runner: the handlers are put back, then children stopped
   const InterruptGuard interrupt_guard_;
   std::map<pid_t, Running> running_;
   std::size_t finished_ = 0;
@@ -647,7 +635,7 @@ class PointRunner {
 }  // namespace
 
 SweepPlan read_sweep_plan(const std::string& spec_file, const RunOptionCheck& is_run_option) {
-  const std::string origin = "sweep spec '" + spec_file + "'";
+  const std::string origin = "sweep spec " + infsim::in_quotes(spec_file);
   return plan_sweep(read_spec(spec_file, origin), origin, is_run_option);
 }
 
@@ -663,12 +651,19 @@ SweepRows read_sweep_rows(const std::string& path, const SweepPlan& plan) {
 
 void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, std::ostream& out,
                std::ostream& log) {
+  Files files;  // the spec is readable, --out can be written and is not the spec
+  files.input("sweep spec", opts.spec_file);
+  files.output("--out", opts.out_file);
+  files.check();
   const SweepPlan plan = read_sweep_plan(opts.spec_file, is_run_option);
   Columns cols = columns_of(plan);
   const std::string& path = opts.out_file;
+  Workspace ws;  // before the output: a sweep that cannot run leaves no header-only CSV
   const std::set<std::vector<std::string>> done = prepare_output(path, plan, cols);
   std::FILE* csv = std::fopen(path.c_str(), "ab");
-  if (csv == nullptr) throw infsim::IoError("cannot write '" + path + "'");
+  if (csv == nullptr)
+    throw infsim::IoError("--out: cannot write " + infsim::in_quotes(path) + ": " +
+                          std::strerror(errno));
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> csv_guard(csv, &std::fclose);
 
   std::vector<std::size_t> todo;
@@ -687,13 +682,14 @@ void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, st
   const std::size_t total = opts.points.empty() ? plan.points.size() : opts.points.size();
   const std::size_t skipped = total - todo.size();
   const unsigned jobs = opts.jobs > 0 ? opts.jobs : usable_cores();
-  log << "sweep: " << total << " points, " << skipped << " already in '" << path << "', "
+  log << "sweep: " << total << " points, " << skipped << " already in " << infsim::in_quotes(path) << ", "
       << todo.size() << " to run, " << jobs << " at once\n";
 
-  PointRunner runner(plan, todo, cols.figures, csv, path, log);
+  PointRunner runner(plan, todo, cols.figures, csv, path, ws, log);
   runner.run(jobs);
   out << "sweep: " << total << " points: " << runner.n_ok << " ok, " << runner.n_error << " error, "
-      << runner.n_failed << " failed, " << skipped << " already done; wrote '" << path << "'\n";
+      << runner.n_failed << " failed, " << skipped << " already done; wrote "
+      << infsim::in_quotes(path) << "\n";
 }
 
 }  // namespace infsim_cli

@@ -120,14 +120,17 @@ std::vector<Param> make_params() {
       "NeuronCores per chip.",
       "[AWS] inferentia.rst: 4 NeuronCore-v1 per chip"));
   {
-    Param p = number("core.clock_mhz", "MHz", 0, true, 1e6,
+    // At least 1 MHz: a slower clock (1e-12 MHz is a whole 1e18 ps period) pushes a run's
+    // simulated time past the 64-bit picosecond clock, where it saturates.
+    Param p = number("core.clock_mhz", "MHz", 1, false, 1e6,
         [](auto& c) -> auto& { return c.core.clock_mhz; },
         "Core clock (all engines of a NeuronCore run on it).",
         "unpublished: 976.5625 MHz, chosen so the 128x64 array gives exactly the published "
         "16 TFLOPS FP16 per core ([AWS] inferentia.rst: 2 x 8192 MACs x 976.5625e6 = 16.0e12) "
         "with a period "
         "of exactly 1024 ps");
-    p.range_note = "; 1e6/clock_mhz must be a whole number of ps";
+    p.range_note = "; 1e6/clock_mhz must be a whole number of ps (at least 1 MHz keeps simulated "
+                   "times within the 64-bit picosecond clock)";
     p.extra = clock_rule;
     t.push_back(std::move(p));
   }

@@ -46,6 +46,14 @@ DramBenchResult microbench_dram(const SystemConfig& cfg, const std::string& patt
                       "\"");
   if (cores == 0 || requests_per_core == 0)
     throw ConfigError("microbench dram: cores and requests must be > 0");
+  if (cores > cfg.cores_per_chip)
+    throw ConfigError("microbench dram: --cores = " + std::to_string(cores) + " exceeds the " +
+                      std::to_string(cfg.cores_per_chip) + " cores of one chip of '" + cfg.name +
+                      "' (cores_per_chip); the benchmark streams from one chip's cores");
+  // Every read's latency is kept (8 B each): 10 M reads stay near 80 MB.
+  constexpr std::uint64_t kMaxReads = 10'000'000;
+  if (requests_per_core > kMaxReads / cores)
+    throw ConfigError("microbench dram: cores x requests must be at most 10,000,000");
   const Ddr4Params& p = cfg.dram.ddr4;
   Ddr4Scheduler sched(p);
   const std::uint64_t line = p.line_bytes();

@@ -78,23 +78,41 @@ std::vector<std::pair<std::string, std::string>> summary_fields(const nlohmann::
   return out;
 }
 
+std::string csv_line(const std::vector<std::string>& cells) {
+  std::string line;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) line += ',';
+    line += csv_escape(cells[i]);
+  }
+  return line + "\n";
+}
+
+std::string csv_header() {
+  std::vector<std::string> names;
+  for (auto& [field, value] : summary_fields(to_json(Report{}))) names.push_back(field);
+  return csv_line(names);
+}
+
+std::string csv_row(const Report& r) {
+  std::vector<std::string> values;
+  for (auto& [field, value] : summary_fields(to_json(r))) values.push_back(value);
+  return csv_line(values);
+}
+
 std::string to_csv(const Report& r) {
   const nlohmann::json j = to_json(r);
-  std::ostringstream o;
-  o << "section,index,field,value\n";
-  for (const auto& [field, value] : summary_fields(j))
-    o << "summary,," << csv_escape(field) << "," << csv_escape(value) << "\n";
+  std::string o = csv_line({"section", "index", "field", "value"});
+  for (const auto& [field, value] : summary_fields(j)) o += csv_line({"summary", "", field, value});
   for (const auto& [section, rows] : j.items()) {
     if (section == "plan" || !is_table(rows)) continue;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       std::vector<std::pair<std::string, std::string>> cells;
       flatten("", rows[i], cells);
       for (const auto& [field, value] : cells)
-        o << csv_escape(section) << "," << i << "," << csv_escape(field) << "," << csv_escape(value)
-          << "\n";
+        o += csv_line({section, std::to_string(i), field, value});
     }
   }
-  return o.str();
+  return o;
 }
 
 std::string format_text(const Report& r) {
@@ -110,7 +128,11 @@ std::string format_text(const Report& r) {
     << (r.rate_per_s > 0 ? "open loop, Poisson " + std::to_string(r.rate_per_s) + "/s"
                          : "closed loop, " + std::to_string(r.concurrency) + " in flight")
     << ", seed " << r.seed << "); first " << r.warmup_requests
-    << " completions are warm-up and excluded\n\n";
+    << " completions are warm-up and excluded\n";
+  if (r.refused_requests > 0)
+    o << "refused:  " << r.refused_requests << " arrivals found the host's queue full ("
+      << r.max_queue << " waiting, --max-queue) and were refused: not completed, not measured\n";
+  o << "\n";
   o << std::setprecision(1);
   o << "throughput     " << r.throughput_per_s << " inferences/s  (TensorEngine peak bound "
     << r.peak_throughput_per_s << "/s)\n";

@@ -105,7 +105,17 @@ void visit_fields(const Report& r, StatVisitor& v) {
   v.stat({"warmup_requests", "requests",
           "first completions (in completion order) excluded from the figures"},
          r.warmup_requests);
-  v.stat({"measured_requests", "requests", "requests − warmup_requests"}, r.measured_requests);
+  v.stat({"measured_requests", "requests",
+          "completed requests (requests − refused_requests) − warmup_requests"},
+         r.measured_requests);
+  v.stat({"refused_requests", "requests",
+          "open loop: arrivals refused because max_queue requests were already waiting at the "
+          "host (not completed, not measured); 0 for a closed loop"},
+         r.refused_requests);
+  v.stat({"max_queue", "requests",
+          "open loop: requests that may wait at the host for the first stage (`--max-queue`); 0 "
+          "for a closed loop"},
+         r.max_queue);
   v.stat({"concurrency", "requests", "closed loop: requests in flight; 0 for an open loop"},
          r.concurrency);
   v.stat({"rate_per_s", "requests/s", "open loop: Poisson arrival rate; 0 for a closed loop"},

@@ -40,7 +40,7 @@ void Host::transfer_done(std::uint64_t t) {
       tickets_.erase(it);
       --in_flight_;
       --lane.in_flight;
-      if (progress_) progress_(completed_);
+      if (progress_) progress_(completed_ + refused_);
       wake_.notify(sc_core::SC_ZERO_TIME);
     }
   }
@@ -50,8 +50,14 @@ void Host::step() {
   const Ps now = now_ps();
   if (w_.rate_per_s > 0) {
     while (issued_ < w_.requests && next_arrival_ <= now) {
-      tickets_[issued_].arrival = next_arrival_;
-      waiting_.push_back(issued_++);
+      if (waiting_.size() >= w_.max_queue) {  // the queue is full: refused, as a server would
+        ++issued_;
+        ++refused_;
+        if (progress_) progress_(completed_ + refused_);
+      } else {
+        tickets_[issued_].arrival = next_arrival_;
+        waiting_.push_back(issued_++);
+      }
       next_arrival_ += exponential_ps();
     }
   } else {

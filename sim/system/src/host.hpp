@@ -87,6 +87,8 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
   void transfer_done(std::uint64_t t) override;
 
   std::uint64_t completed() const { return completed_; }
+  /// Open loop: arrivals refused because Workload::max_queue requests were waiting.
+  std::uint64_t refused() const { return refused_; }
   /// The measured window: from the warm-up's last completion (0 without warm-up) to the last.
   Ps window_start() const { return window_start_; }
   Ps last_completion() const { return last_completion_; }
@@ -131,6 +133,7 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
   std::deque<std::uint64_t> waiting_;  // arrived, not yet admitted
   LatencyRecorder latency_, queue_, service_;
   std::uint64_t completed_ = 0;
+  std::uint64_t refused_ = 0;
   Ps window_start_ = 0, last_completion_ = 0;
   std::uint64_t issued_ = 0;
   std::uint64_t in_flight_ = 0;  // admitted to the device, not yet back

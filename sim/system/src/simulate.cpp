@@ -23,6 +23,9 @@ ResourceReport resource_report(const Resource& r, Ps end) {
 // bounded histograms); the cap only keeps request ids and counters far from overflow.
 constexpr std::uint64_t kMaxRequests = 1'000'000'000'000;
 
+// Simulated times stay below 2^62 ps (53 days): far from where 64-bit picoseconds saturate.
+constexpr Ps kMaxSimulatedPs = Ps{1} << 62;
+
 std::uint64_t default_warmup(const Workload& w, std::size_t stages) {
   if (w.warmup >= 0) return static_cast<std::uint64_t>(w.warmup);
   std::uint64_t wu = std::max<std::uint64_t>(w.requests / 10, 2 * stages);
@@ -198,6 +201,24 @@ void validate(const Workload& w) {
                 " must be smaller than requests = " + std::to_string(w.requests));
   if (!std::isfinite(w.rate_per_s) || w.rate_per_s < 0)
     throw Error("workload: rate must be a finite number >= 0 (0 = closed loop)");
+  if (w.rate_per_s > 0) {
+    // The arrivals' expected span (plus 40 mean gaps: the longest one draw can be) must stay in
+    // the simulated clock's range, or times saturate and every figure is meaningless.
+    const double span_s = (static_cast<double>(w.requests) + 40.0) / w.rate_per_s;
+    if (!(span_s * 1e12 <= static_cast<double>(kMaxSimulatedPs))) {
+      std::ostringstream os;
+      os.precision(3);
+      os << "workload: rate = " << w.rate_per_s
+         << " requests/s is too low to simulate: " << w.requests << " arrivals would take about "
+         << span_s << " s of simulated time, beyond the simulated clock's range of "
+         << ps_to_s(kMaxSimulatedPs) << " s (picoseconds in 64 bits); use a rate of at least "
+         << (static_cast<double>(w.requests) + 40.0) / ps_to_s(kMaxSimulatedPs)
+         << " requests/s or fewer requests";
+      throw Error(os.str());
+    }
+  }
+  if (w.max_queue == 0)
+    throw Error("workload: max_queue must be at least 1 (requests that may wait at the host)");
 }
 
 Report simulate(const SystemConfig& cfg, const Graph& g, const CompileOptions& opts,
@@ -218,6 +239,10 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
                 const RunOptions& opts, const TlmHooks& hooks) {
   validate(cfg);
   validate(w);
+  if (opts.trace != nullptr && opts.trace_requests > kMaxTraceRequests)
+    throw Error("trace: trace_requests = " + std::to_string(opts.trace_requests) +
+                " exceeds the limit of " + std::to_string(kMaxTraceRequests) +
+                " (a traced request keeps all its events in memory until the run ends)");
   if (plan.stages.empty()) throw Error("plan has no stages");
   std::vector<bool> used(cfg.total_cores(), false);
   for (const auto& s : plan.stages) {
@@ -254,10 +279,16 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   if (sys->cancelled)
     throw Cancelled("simulation cancelled after " + std::to_string(host.completed()) + " of " +
                     std::to_string(w.requests) + " requests");
-  if (host.completed() != w.requests)
+  if (host.completed() + host.refused() != w.requests)
     throw Error("internal: simulation ended with " + std::to_string(host.completed()) + " of " +
                 std::to_string(w.requests) + " requests complete");
-  const Ps window = host.last_completion() - host.window_start();
+  if (end >= kMaxSimulatedPs)
+    throw Error("the run reached " + std::to_string(ps_to_s(end)) +
+                " s of simulated time, the edge of the simulated clock's range (2^62 ps); its "
+                "figures would be meaningless: simulate fewer requests or faster hardware");
+  const std::uint64_t measured =
+      host.completed() > warmup ? host.completed() - warmup : std::uint64_t{0};
+  const Ps window = measured == 0 ? 0 : host.last_completion() - host.window_start();
   if (opts.trace != nullptr && sys->tracer) *opts.trace = sys->tracer->to_json();
 
   r.config = cfg.name;
@@ -268,7 +299,9 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
   r.batch = plan.batch;
   r.requests = w.requests;
   r.warmup_requests = warmup;
-  r.measured_requests = w.requests - warmup;
+  r.measured_requests = measured;
+  r.refused_requests = host.refused();
+  r.max_queue = w.rate_per_s > 0 ? w.max_queue : 0;
   r.concurrency = w.rate_per_s > 0 ? 0 : concurrency;
   r.rate_per_s = w.rate_per_s;
   r.seed = w.seed;

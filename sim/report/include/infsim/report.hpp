@@ -93,6 +93,10 @@ struct Report {
   std::uint32_t cores = 0, batch = 1;
   std::uint32_t groups = 1;  ///< data-parallel copies of the model ("mode": "data-parallel")
   std::uint64_t requests = 0, warmup_requests = 0, measured_requests = 0;
+  /// Open loop: arrivals refused because max_queue requests were already waiting (they never
+  /// complete and are not measured); 0 for a closed loop.
+  std::uint64_t refused_requests = 0;
+  std::uint64_t max_queue = 0;    ///< open loop: the host's queue bound; 0 for a closed loop
   std::uint32_t concurrency = 0;  ///< closed loop: requests in flight; 0 for open loop
   double rate_per_s = 0;          ///< open loop: Poisson arrival rate; 0 for closed loop
   std::uint64_t seed = 0;
@@ -146,8 +150,17 @@ std::string format_text(const Report& r);
 /// out (`infsim compile --json` writes it).
 std::string to_csv(const Report& r);
 /// The summary section of to_csv for a report in its JSON form (to_json, or a file that
-/// `infsim run --json` wrote): (field, cell text) pairs in to_csv's order. Sweeps use it.
+/// `infsim run --json` wrote): (field, cell text) pairs in to_csv's order. Sweeps use it. The
+/// texts are raw (warmup_rule and bottleneck hold commas): write them with csv_line, or use
+/// csv_header / csv_row.
 std::vector<std::pair<std::string, std::string>> summary_fields(const nlohmann::json& report);
+/// One CSV line (RFC 4180): every cell through csv_escape, joined by commas, ending in "\n".
+/// to_csv, csv_header, csv_row and `infsim sweep` write every line with it.
+std::string csv_line(const std::vector<std::string>& cells);
+/// A wide table of runs, one row per report: the header names every summary field
+/// (summary_fields' order) and csv_row(r) holds r's values, escaped, in the same order.
+std::string csv_header();
+std::string csv_row(const Report& r);
 /// The field reference of docs/REPORT.md (its "Summary fields" and "Tables" sections), from
 /// visit_fields; a test keeps the file equal to it.
 std::string report_reference_markdown();

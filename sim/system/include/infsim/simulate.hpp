@@ -14,6 +14,14 @@
 
 namespace infsim {
 
+/// The default of Workload::max_queue: arrivals that may wait at the host at once (about 80 bytes
+/// each, so at most ~8 MB however long an overloaded open-loop run is).
+constexpr std::uint64_t kDefaultMaxQueue = 100000;
+/// The most requests a timeline may record (RunOptions::trace_requests): a traced request keeps
+/// every event of every stage in memory until the run ends (~60 KB each for ResNet-50 on 16
+/// cores), so 1,000 stay near 60 MB.
+constexpr std::uint64_t kMaxTraceRequests = 1000;
+
 /// How requests arrive.
 struct Workload {
   std::uint64_t requests = 1000;  ///< requests to simulate (each carries `batch` samples)
@@ -24,6 +32,11 @@ struct Workload {
   /// Requests excluded from the figures, in completion order (-1 = auto: 10% of requests,
   /// at least 2 × stages when that leaves measured requests).
   std::int64_t warmup = -1;
+  /// Open loop: requests that may wait at the host for a free first-stage input buffer. An
+  /// arrival that finds this many waiting is refused (Report::refused_requests), as a server
+  /// with a bounded queue refuses it, so memory stays flat under overload. Closed loops never
+  /// queue more than `concurrency`.
+  std::uint64_t max_queue = kDefaultMaxQueue;
 };
 
 /// What a run records besides its report (all optional).
@@ -34,7 +47,7 @@ struct RunOptions {
   /// host.
   nlohmann::json* trace = nullptr;
   std::uint64_t trace_first = 0;
-  std::uint64_t trace_requests = 20;
+  std::uint64_t trace_requests = 20;  ///< at most kMaxTraceRequests
   /// Called after every completion with the requests completed so far and the total (for a
   /// progress display; keep it cheap).
   std::function<void(std::uint64_t completed, std::uint64_t total)> progress;
@@ -44,7 +57,8 @@ struct RunOptions {
   std::function<bool()> cancel;
 };
 
-/// Checks a workload (requests > 0, warm-up < requests, finite rate). Throws Error.
+/// Checks a workload (requests > 0, warm-up < requests, a finite rate whose arrivals fit the
+/// simulated clock, max_queue > 0). Throws Error.
 void validate(const Workload& w);
 
 /// Simulates `plan` on `cfg`. Each call runs in a fresh SystemC kernel context (and restores the
