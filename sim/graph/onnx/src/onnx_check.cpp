@@ -1,0 +1,185 @@
+// Checking an ONNX model before libonnx's shape inference sees it (docs/RELIABILITY.md): the
+// IR version and opset this libonnx knows, the ONNX checker on every node of a registered
+// operator (attribute types, input and output counts, subgraphs), the window attributes the
+// shape inference divides by or indexes with (kernel_shape, strides, dilations > 0, pads >= 0,
+// ranks consistent), and the sizes of the inputs and initializers against the model size limit
+// (infsim/common/checked.hpp). libonnx's shape inference trusts these: strides = [0, 0] divided
+// by zero (SIGFPE) and a bit-flipped model crashed in it before these checks.
+#include <onnx/checker.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "infsim/common/checked.hpp"
+#include "onnx_detail.hpp"
+
+namespace infsim::onnx_detail {
+
+namespace {
+
+/// The first line of a libonnx message (the checker appends a multi-line context).
+std::string first_line(const std::string& s) {
+  const std::string line = s.substr(0, s.find('\n'));
+  return line.size() > 300 ? line.substr(0, 297) + "..." : line;
+}
+
+/// Bytes per element of an ONNX element type (1 for unknown types: they still count).
+std::int64_t elem_bytes(int type) {
+  switch (type) {
+    case onnx::TensorProto::DOUBLE:
+    case onnx::TensorProto::INT64:
+    case onnx::TensorProto::UINT64:
+    case onnx::TensorProto::COMPLEX64:
+      return 8;
+    case onnx::TensorProto::COMPLEX128:
+      return 16;
+    case onnx::TensorProto::FLOAT:
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::UINT32:
+      return 4;
+    case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16:
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::UINT16:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+// Operators whose kernel_shape / strides / dilations / pads describe a sliding window.
+bool is_window_op(const std::string& t) {
+  static const char* const kOps[] = {"Conv",        "ConvInteger", "ConvTranspose",
+                                     "QLinearConv", "MaxPool",     "AveragePool",
+                                     "LpPool",      "MaxUnpool",   "DeformConv"};
+  return std::any_of(std::begin(kOps), std::end(kOps), [&](const char* o) { return t == o; });
+}
+
+}  // namespace
+
+std::string tensor_size_rule(const Dims& d, int elem_type) {
+  std::int64_t n = 1;
+  for (std::int64_t x : d) {
+    if (x < 0) return "has a negative dimension";
+    if (!checked_mul(n, x, &n)) return "has more elements than 64-bit arithmetic holds";
+  }
+  std::int64_t bytes = 0;
+  if (!checked_mul(n, elem_bytes(elem_type), &bytes) || bytes > kMaxTensorBytes) {
+    return "is larger than 2^48 bytes (256 TiB, the device address space: the limit for one "
+           "tensor)";
+  }
+  return "";
+}
+
+void Importer::check_versions() {
+  if (model_.ir_version() > onnx::Version::IR_VERSION) {
+    fail("ONNX IR version " + std::to_string(model_.ir_version()) +
+         " is newer than this build's ONNX library reads (up to " +
+         std::to_string(static_cast<int>(onnx::Version::IR_VERSION)) + ")");
+  }
+  const auto& ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  for (const auto& o : model_.opset_import()) {
+    const std::string domain = o.domain() == "ai.onnx" ? "" : o.domain();
+    const auto it = ranges.find(domain);
+    if (it == ranges.end()) continue;  // a custom domain: its nodes are unknown operators
+    if (o.version() < it->second.first || o.version() > it->second.second) {
+      fail("opset " + std::to_string(o.version()) + " of domain '" +
+           (o.domain().empty() ? std::string("ai.onnx") : o.domain()) +
+           "' is outside what this build's ONNX library supports (" +
+           std::to_string(it->second.first) + " to " + std::to_string(it->second.second) + ")");
+    }
+  }
+}
+
+void Importer::check_nodes() {
+  const auto& g = model_.graph();
+  std::unordered_map<std::string, int> opsets;
+  for (const auto& o : model_.opset_import()) {
+    opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = static_cast<int>(o.version());
+  }
+  if (!opsets.count("")) opsets[""] = opset_;
+  onnx::checker::CheckerContext ctx;
+  ctx.set_ir_version(static_cast<int>(model_.ir_version()));
+  ctx.set_opset_imports(opsets);
+  // Every name of the graph, for subgraphs (If, Loop, Scan) that read outer values.
+  onnx::checker::LexicalScopeContext lex;
+  for (const auto& in : g.input()) lex.add(in.name());
+  for (const auto& t : g.initializer()) lex.add(t.name());
+  for (const auto& n : g.node()) {
+    for (const auto& o : n.output()) lex.add(o);
+  }
+  const auto* registry = onnx::OpSchemaRegistry::Instance();
+  for (const auto& n : g.node()) {
+    const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
+    const auto v = opsets.find(domain);
+    if (v == opsets.end()) continue;  // refused later as an unknown operator
+    // Unregistered operators are the importer's to refuse or approximate (--unknown-ops).
+    if (!registry->GetSchema(n.op_type(), v->second, domain)) continue;
+    try {
+      onnx::checker::check_node(n, ctx, lex);
+    } catch (const std::exception& e) {
+      fail_node(n, "the ONNX checker refuses it: " + first_line(e.what()));
+    }
+    check_window_attributes(n);
+  }
+}
+
+void Importer::check_window_attributes(const onnx::NodeProto& n) const {
+  Dims k, s, d, p;
+  const bool has_k = attr_ints(n, "kernel_shape", &k);
+  const bool has_s = attr_ints(n, "strides", &s);
+  const bool has_d = attr_ints(n, "dilations", &d);
+  const bool has_p = n.op_type() != "Pad" && attr_ints(n, "pads", &p);
+  auto positive = [&](const char* name, const Dims& v) {
+    for (std::int64_t x : v) {
+      if (x <= 0) fail_node(n, std::string(name) + " " + dims_str(v) + " must be > 0");
+    }
+  };
+  positive("kernel_shape", k);
+  positive("strides", s);
+  positive("dilations", d);
+  for (std::int64_t x : p) {
+    if (x < 0) fail_node(n, "pads " + dims_str(p) + " must be >= 0");
+  }
+  if (attr(n, "group") && attr_int(n, "group", 1) <= 0) {
+    fail_node(n, "group " + std::to_string(attr_int(n, "group", 1)) + " must be > 0");
+  }
+  if (!is_window_op(n.op_type())) return;
+  // One entry per spatial axis: the kernel's rank when given, else the strides' or dilations'.
+  std::size_t axes = has_k ? k.size() : has_s ? s.size() : has_d ? d.size() : p.size() / 2;
+  auto rank = [&](const char* name, bool has, const Dims& v, std::size_t want) {
+    if (has && v.size() != want) {
+      fail_node(n, std::string(name) + " " + dims_str(v) + " has " + std::to_string(v.size()) +
+                       " entries; the window has " + std::to_string(axes) + " axes, so " +
+                       std::to_string(want) + " are expected");
+    }
+  };
+  rank("strides", has_s, s, axes);
+  rank("dilations", has_d, d, axes);
+  rank("pads", has_p, p, 2 * axes);
+  if ((has_k || has_s || has_d || has_p) && axes == 0) {
+    fail_node(n, "its window attributes are empty");
+  }
+}
+
+void Importer::check_tensor_sizes() {
+  const auto& g = model_.graph();
+  for (const auto& t : g.initializer()) {
+    const std::string rule =
+        tensor_size_rule(Dims(t.dims().begin(), t.dims().end()), t.data_type());
+    if (!rule.empty()) {
+      fail("initializer '" + t.name() + "' of shape " +
+           dims_str(Dims(t.dims().begin(), t.dims().end())) + " " + rule);
+    }
+  }
+  for (const auto& in : g.input()) {
+    if (!real_inputs_.count(in.name()) || !in.type().has_tensor_type()) continue;
+    const auto& tt = in.type().tensor_type();
+    Dims d;
+    for (const auto& dim : tt.shape().dim()) d.push_back(dim.dim_value());
+    const std::string rule = tensor_size_rule(d, tt.elem_type());
+    if (!rule.empty()) fail("input '" + in.name() + "' of shape " + dims_str(d) + " " + rule);
+  }
+}
+
+}  // namespace infsim::onnx_detail
