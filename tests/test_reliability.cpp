@@ -383,3 +383,28 @@ TEST_CASE("onnx checks: every one-bit flip of a valid model imports or fails cle
     CHECK(refused > 0);
   }
 }
+
+TEST_CASE("utf-8: names from an ONNX model and raw --set text must be UTF-8",
+          "[reliability][onnx][json]") {
+  CHECK(infsim::is_valid_utf8("plain ascii"));
+  CHECK(infsim::is_valid_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK_FALSE(infsim::is_valid_utf8("\xff"));
+  CHECK_FALSE(infsim::is_valid_utf8("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(infsim::is_valid_utf8("\xed\xa0\x80"));      // a surrogate
+  CHECK_FALSE(infsim::is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  CHECK_FALSE(infsim::is_valid_utf8("\xe2\x82"));          // cut short
+  // Found by fuzz_onnx: a flipped byte in the producer name made the import report's JSON
+  // throw nlohmann's type_error 316 when written.
+  onnx::ModelProto m;
+  REQUIRE(m.ParseFromString(onnx_model("Conv")));
+  m.set_producer_name("backe\xd5st");
+  REQUIRE_THROWS_WITH(import_bytes(m.SerializeAsString()),
+                      Contains("the producer name is not valid UTF-8"));
+  REQUIRE(m.ParseFromString(onnx_model("Conv")));
+  m.mutable_graph()->mutable_node(0)->set_name("c\xffnv");
+  REQUIRE_THROWS_WITH(import_bytes(m.SerializeAsString()),
+                      Contains("node 0: its name is not valid UTF-8"));
+  infsim::SystemConfig cfg = infsim::preset("inf1.xlarge");
+  REQUIRE_THROWS_WITH(infsim::apply_override(cfg, "name=my\xff-config", "--set"),
+                      Contains("--set: name") && Contains("not valid UTF-8"));
+}

@@ -267,6 +267,10 @@ void apply_override(SystemConfig& cfg, const std::string& assignment, const std:
   } catch (const JsonInputError&) {
     value = text;  // a bare string (ring, my-config), or a number JSON cannot hold (then refused
                    // by the type check)
+    if (!is_valid_utf8(text)) {  // reports are JSON: their strings must be UTF-8
+      throw ConfigError(origin + ": " + path + " = " + json_preview(value) +
+                        ": not valid UTF-8 text");
+    }
   }
   set_at(cfg, path, value, origin);
 }

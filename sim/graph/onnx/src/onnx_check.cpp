@@ -1,16 +1,17 @@
-// Checking an ONNX model before libonnx's shape inference sees it (docs/RELIABILITY.md): the
-// IR version and opset this libonnx knows, the ONNX checker on every node of a registered
-// operator (attribute types, input and output counts, subgraphs), the window attributes the
-// shape inference divides by or indexes with (kernel_shape, strides, dilations > 0, pads >= 0,
-// ranks consistent), and the sizes of the inputs and initializers against the model size limit
-// (infsim/common/checked.hpp). libonnx's shape inference trusts these: strides = [0, 0] divided
-// by zero (SIGFPE) and a bit-flipped model crashed in it before these checks.
+// Checking an ONNX model before libonnx's shape inference sees it (docs/RELIABILITY.md): names
+// in UTF-8, the IR version and opset this libonnx knows, the ONNX checker on every node of a
+// registered operator (attribute types, input and output counts, subgraphs), the window
+// attributes the shape inference divides by or indexes with (kernel_shape, strides, dilations
+// > 0, pads >= 0, ranks consistent), and the sizes of the inputs and initializers against the
+// model size limit (infsim/common/checked.hpp). libonnx's shape inference trusts these:
+// strides = [0, 0] divided by zero (SIGFPE) and a bit-flipped model crashed in it before.
 #include <onnx/checker.h>
 
 #include <algorithm>
 #include <unordered_map>
 
 #include "infsim/common/checked.hpp"
+#include "infsim/common/json_input.hpp"
 #include "onnx_detail.hpp"
 
 namespace infsim::onnx_detail {
@@ -69,6 +70,32 @@ std::string tensor_size_rule(const Dims& d, int elem_type) {
            "tensor)";
   }
   return "";
+}
+
+void Importer::check_text() const {
+  // The names go into the graph and the import report, which are written as JSON (UTF-8 only);
+  // ONNX's .proto is proto2, so protobuf does not check them.
+  auto check = [&](const std::string& s, const std::string& what) {
+    if (!is_valid_utf8(s)) fail(what + " is not valid UTF-8 text");
+  };
+  check(model_.producer_name(), "the producer name");
+  check(model_.producer_version(), "the producer version");
+  const auto& g = model_.graph();
+  check(g.name(), "the graph name");
+  for (const auto& o : model_.opset_import()) check(o.domain(), "an opset domain");
+  for (const auto* list : {&g.input(), &g.output(), &g.value_info()}) {
+    for (const auto& vi : *list) check(vi.name(), "a value name");
+  }
+  for (const auto& t : g.initializer()) check(t.name(), "an initializer name");
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    const std::string where = "node " + std::to_string(i) + ": its ";
+    check(n.name(), where + "name");
+    check(n.op_type(), where + "operator type");
+    check(n.domain(), where + "domain");
+    for (const auto& t : n.input()) check(t, where + "input name");
+    for (const auto& t : n.output()) check(t, where + "output name");
+  }
 }
 
 void Importer::check_versions() {

@@ -129,6 +129,7 @@ class Importer {
 
   // Loading and checking (onnx_model.cpp; the checks before shape inference in onnx_check.cpp).
   void parse(const std::string& bytes);
+  void check_text() const;
   void check_versions();
   void check_nodes();
   void check_window_attributes(const onnx::NodeProto& n) const;

@@ -423,6 +423,7 @@ void Importer::summarize() {
 OnnxImport Importer::run(const std::string& bytes) {
   rep_.file = origin_;
   parse(bytes);
+  check_text();
   check_versions();
   apply_input_shapes();
   check_tensor_sizes();

@@ -31,6 +31,42 @@ class JsonDepthError : public JsonInputError {
   using JsonInputError::JsonInputError;
 };
 
+/// Whether `s` is valid UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), as
+/// JSON output needs: nlohmann's dump() throws on anything else. Names read from binary inputs
+/// (ONNX models) and raw --set strings are checked with it before they reach a report.
+inline bool is_valid_utf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // the range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // no overlong forms
+      if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // no overlong forms
+      if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 /// The rule broken by nesting deeper than kMaxJsonDepth, as error messages give it.
 inline std::string json_depth_rule() {
   return "arrays and objects nested deeper than " + std::to_string(kMaxJsonDepth) +
