@@ -408,3 +408,30 @@ TEST_CASE("utf-8: names from an ONNX model and raw --set text must be UTF-8",
   REQUIRE_THROWS_WITH(infsim::apply_override(cfg, "name=my\xff-config", "--set"),
                       Contains("--set: name") && Contains("not valid UTF-8"));
 }
+
+TEST_CASE("onnx checks: Conv weights that shape inference cannot type are refused, not a crash",
+          "[reliability][onnx]") {
+  // Found by fuzz_onnx: libonnx 1.12's convPoolShapeInference dereferenced the missing type of
+  // weights computed by a node it cannot type (here an operator of an unknown domain).
+  const std::string bytes = onnx_model("Conv", [](onnx::NodeProto& n) { n.set_input(1, "wf"); });
+  onnx::ModelProto m;
+  REQUIRE(m.ParseFromString(bytes));
+  auto* o = m.add_opset_import();
+  o->set_domain("my.ops");
+  o->set_version(1);
+  auto* g = m.mutable_graph();
+  g->clear_initializer();
+  onnx::NodeProto foo;
+  foo.set_op_type("Foo");
+  foo.set_domain("my.ops");
+  foo.set_name("foo");
+  foo.add_input("x");
+  foo.add_output("wf");
+  onnx::NodeProto conv = g->node(0);
+  g->clear_node();
+  *g->add_node() = foo;
+  *g->add_node() = conv;
+  REQUIRE_THROWS_WITH(
+      import_bytes(m.SerializeAsString()),
+      Contains("node 'conv' (Conv)") && Contains("cannot give the type of its weights 'wf'"));
+}

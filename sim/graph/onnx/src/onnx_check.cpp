@@ -6,6 +6,7 @@
 // model size limit (infsim/common/checked.hpp). libonnx's shape inference trusts these:
 // strides = [0, 0] divided by zero (SIGFPE) and a bit-flipped model crashed in it before.
 #include <onnx/checker.h>
+#include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
 #include <unordered_map>
@@ -186,6 +187,69 @@ void Importer::check_window_attributes(const onnx::NodeProto& n) const {
   rank("pads", has_p, p, 2 * axes);
   if ((has_k || has_s || has_d || has_p) && axes == 0) {
     fail_node(n, "its window attributes are empty");
+  }
+}
+
+void Importer::check_conv_weight_types() {
+  // libonnx 1.12's convPoolShapeInference reads the weights' type without checking that it is
+  // known (found by fuzz_onnx: a null dereference when the weights are computed by a node whose
+  // output shape inference cannot type). Weights that are not an initializer, a typed graph
+  // input, a Constant or an already typed value are tried on a copy of the model without those
+  // Conv nodes; a Conv whose weights still have no type is refused.
+  auto* g = model_.mutable_graph();
+  std::set<std::string> typed;
+  auto take = [&](const onnx::ValueInfoProto& vi) {
+    if (vi.type().has_tensor_type() && vi.type().tensor_type().elem_type() != 0) {
+      typed.insert(vi.name());
+    }
+  };
+  for (const auto& t : g->initializer()) typed.insert(t.name());
+  for (const auto& vi : g->input()) take(vi);
+  for (const auto& vi : g->value_info()) take(vi);
+  for (const auto& n : g->node()) {
+    if (n.op_type() == "Constant") {
+      for (const auto& o : n.output()) typed.insert(o);
+    }
+  }
+  auto weight_of = [](const onnx::NodeProto& n) -> std::string {
+    if (!(n.domain().empty() || n.domain() == "ai.onnx")) return "";
+    const int idx = n.op_type() == "QLinearConv"                              ? 3
+                    : (n.op_type() == "Conv" || n.op_type() == "ConvInteger") ? 1
+                                                                              : -1;
+    return idx >= 0 && n.input_size() > idx ? n.input(idx) : "";
+  };
+  std::vector<int> risky;
+  for (int i = 0; i < g->node_size(); ++i) {
+    const std::string w = weight_of(g->node(i));
+    if (!w.empty() && !typed.count(w)) risky.push_back(i);
+  }
+  if (risky.empty()) return;
+  onnx::ModelProto probe = model_;
+  auto* pg = probe.mutable_graph();
+  pg->clear_node();
+  for (int i = 0, r = 0; i < g->node_size(); ++i) {
+    if (r < static_cast<int>(risky.size()) && risky[static_cast<std::size_t>(r)] == i) {
+      ++r;
+      continue;
+    }
+    *pg->add_node() = g->node(i);
+  }
+  try {
+    onnx::ShapeInferenceOptions so(false, 0, true);
+    onnx::shape_inference::InferShapes(probe, onnx::OpSchemaRegistry::Instance(), so);
+  } catch (const std::exception& e) {
+    fail(std::string("ONNX shape inference failed: ") + first_line(e.what()));
+  }
+  for (const auto& vi : probe.graph().value_info()) take(vi);
+  for (const auto& vi : probe.graph().output()) take(vi);
+  for (int i : risky) {
+    const auto& n = g->node(i);
+    const std::string w = weight_of(n);
+    if (!typed.count(w)) {
+      fail_node(n, "ONNX shape inference cannot give the type of its weights '" + w +
+                       "' (computed by a node it cannot type); weights must be an initializer, "
+                       "a Constant or a typed value");
+    }
   }
 }
 

@@ -134,6 +134,7 @@ class Importer {
   void check_nodes();
   void check_window_attributes(const onnx::NodeProto& n) const;
   void check_tensor_sizes();
+  void check_conv_weight_types();
   void apply_input_shapes();
   void check_inputs_fixed() const;
   void sort_nodes();

@@ -429,6 +429,7 @@ OnnxImport Importer::run(const std::string& bytes) {
   check_tensor_sizes();
   sort_nodes();
   check_nodes();
+  check_conv_weight_types();
   infer_and_fold();
   classify();
   build();
