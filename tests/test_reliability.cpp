@@ -413,7 +413,10 @@ TEST_CASE("onnx checks: Conv weights that shape inference cannot type are refuse
           "[reliability][onnx]") {
   // Found by fuzz_onnx: libonnx 1.12's convPoolShapeInference dereferenced the missing type of
   // weights computed by a node it cannot type (here an operator of an unknown domain).
-  const std::string bytes = onnx_model("Conv", [](onnx::NodeProto& n) { n.set_input(1, "wf"); });
+  const std::string bytes = onnx_model("Conv", [](onnx::NodeProto& n) {
+    n.set_input(1, "wf");
+    n.mutable_attribute()->Clear();  // no kernel_shape: it comes from the weights
+  });
   onnx::ModelProto m;
   REQUIRE(m.ParseFromString(bytes));
   auto* o = m.add_opset_import();
@@ -433,5 +436,27 @@ TEST_CASE("onnx checks: Conv weights that shape inference cannot type are refuse
   *g->add_node() = conv;
   REQUIRE_THROWS_WITH(
       import_bytes(m.SerializeAsString()),
-      Contains("node 'conv' (Conv)") && Contains("cannot give the type of its weights 'wf'"));
+      Contains("node 'conv' (Conv)") && Contains("cannot give the shape of its weights 'wf'"));
+}
+
+TEST_CASE("onnx checks: Conv weights of the wrong rank are refused, not a crash",
+          "[reliability][onnx]") {
+  // Found by fuzz_onnx: weights of rank 2 (a flipped dims varint) under a Conv without
+  // kernel_shape made libonnx 1.12 index an empty kernel.
+  for (std::vector<std::int64_t> dims :
+       {std::vector<std::int64_t>{1056914408, 3}, std::vector<std::int64_t>{1, 1, 3}}) {
+    onnx::ModelProto m;
+    REQUIRE(m.ParseFromString(onnx_model("Conv")));
+    auto* n = m.mutable_graph()->mutable_node(0);
+    n->mutable_attribute()->Clear();  // no kernel_shape: it comes from the weights
+    auto* w = m.mutable_graph()->mutable_initializer(0);
+    w->clear_dims();
+    for (auto d : dims) w->add_dims(d);
+    CHECK_THROWS_AS(import_bytes(m.SerializeAsString()), infsim::GraphError);
+  }
+  TempDir dir;
+  const std::string seed = infsim::test::read_text(std::string(INFSIM_SOURCE_DIR) +
+                                                   "/fuzz/corpus/onnx/found_conv_weight_type");
+  REQUIRE_FALSE(seed.empty());
+  CHECK_THROWS_AS(import_bytes(seed.substr(seed.find('\n') + 1)), infsim::GraphError);
 }

@@ -191,44 +191,72 @@ void Importer::check_window_attributes(const onnx::NodeProto& n) const {
 }
 
 void Importer::check_conv_weight_types() {
-  // libonnx 1.12's convPoolShapeInference reads the weights' type without checking that it is
-  // known (found by fuzz_onnx: a null dereference when the weights are computed by a node whose
-  // output shape inference cannot type). Weights that are not an initializer, a typed graph
-  // input, a Constant or an already typed value are tried on a copy of the model without those
-  // Conv nodes; a Conv whose weights still have no type is refused.
+  // libonnx 1.12's convPoolShapeInference, on a Conv without kernel_shape, reads the kernel from
+  // the weights' type without checking that the type is known or that the weights' rank matches
+  // the input's (found by fuzz_onnx: null dereferences). So every Conv gets its kernel_shape
+  // attribute from its weights' shape here (the same value, by the ONNX definition), and shape
+  // inference checks it against the input's rank. Weights whose shape is not known before
+  // inference (computed by nodes) are sized by inference on a copy of the model without those
+  // Conv nodes; a Conv whose weights stay unsized is refused.
   auto* g = model_.mutable_graph();
-  std::set<std::string> typed;
+  std::map<std::string, Dims> known_dims;
   auto take = [&](const onnx::ValueInfoProto& vi) {
-    if (vi.type().has_tensor_type() && vi.type().tensor_type().elem_type() != 0) {
-      typed.insert(vi.name());
+    if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
+    Dims d;
+    for (const auto& dim : vi.type().tensor_type().shape().dim()) {
+      if (!dim.has_dim_value()) return;
+      d.push_back(dim.dim_value());
     }
+    known_dims[vi.name()] = d;
   };
-  for (const auto& t : g->initializer()) typed.insert(t.name());
+  for (const auto& t : g->initializer())
+    known_dims[t.name()] = Dims(t.dims().begin(), t.dims().end());
   for (const auto& vi : g->input()) take(vi);
   for (const auto& vi : g->value_info()) take(vi);
   for (const auto& n : g->node()) {
-    if (n.op_type() == "Constant") {
-      for (const auto& o : n.output()) typed.insert(o);
-    }
+    if (n.op_type() != "Constant" || n.output_size() != 1) continue;
+    const auto* v = attr(n, "value");
+    if (v) known_dims[n.output(0)] = Dims(v->t().dims().begin(), v->t().dims().end());
   }
   auto weight_of = [](const onnx::NodeProto& n) -> std::string {
     if (!(n.domain().empty() || n.domain() == "ai.onnx")) return "";
     const int idx = n.op_type() == "QLinearConv"                              ? 3
                     : (n.op_type() == "Conv" || n.op_type() == "ConvInteger") ? 1
                                                                               : -1;
-    return idx >= 0 && n.input_size() > idx ? n.input(idx) : "";
+    if (idx < 0 || attr(n, "kernel_shape")) return "";
+    return n.input_size() > idx ? n.input(idx) : "";
   };
-  std::vector<int> risky;
+  auto set_kernel = [&](onnx::NodeProto& n, const std::string& w, const Dims& d) {
+    if (d.size() < 3) {
+      fail_node(n, "its weights '" + w + "' have shape " + dims_str(d) +
+                       "; a convolution's weights are [M, C/group, kernel...]");
+    }
+    auto* a = n.add_attribute();
+    a->set_name("kernel_shape");
+    a->set_type(onnx::AttributeProto::INTS);
+    for (std::size_t i = 2; i < d.size(); ++i) {
+      if (d[i] <= 0) fail_node(n, "its weights '" + w + "' have shape " + dims_str(d));
+      a->add_ints(d[i]);
+    }
+  };
+  std::vector<int> unsized;
   for (int i = 0; i < g->node_size(); ++i) {
-    const std::string w = weight_of(g->node(i));
-    if (!w.empty() && !typed.count(w)) risky.push_back(i);
+    onnx::NodeProto& n = *g->mutable_node(i);
+    const std::string w = weight_of(n);
+    if (w.empty()) continue;
+    const auto it = known_dims.find(w);
+    if (it == known_dims.end()) {
+      unsized.push_back(i);
+    } else {
+      set_kernel(n, w, it->second);
+    }
   }
-  if (risky.empty()) return;
+  if (unsized.empty()) return;
   onnx::ModelProto probe = model_;
   auto* pg = probe.mutable_graph();
   pg->clear_node();
   for (int i = 0, r = 0; i < g->node_size(); ++i) {
-    if (r < static_cast<int>(risky.size()) && risky[static_cast<std::size_t>(r)] == i) {
+    if (r < static_cast<int>(unsized.size()) && unsized[static_cast<std::size_t>(r)] == i) {
       ++r;
       continue;
     }
@@ -242,14 +270,16 @@ void Importer::check_conv_weight_types() {
   }
   for (const auto& vi : probe.graph().value_info()) take(vi);
   for (const auto& vi : probe.graph().output()) take(vi);
-  for (int i : risky) {
-    const auto& n = g->node(i);
+  for (int i : unsized) {
+    onnx::NodeProto& n = *g->mutable_node(i);
     const std::string w = weight_of(n);
-    if (!typed.count(w)) {
-      fail_node(n, "ONNX shape inference cannot give the type of its weights '" + w +
-                       "' (computed by a node it cannot type); weights must be an initializer, "
-                       "a Constant or a typed value");
+    const auto it = known_dims.find(w);
+    if (it == known_dims.end()) {
+      fail_node(n, "ONNX shape inference cannot give the shape of its weights '" + w +
+                       "' (computed by a node it cannot size); weights must be an initializer, "
+                       "a Constant or a value of known shape");
     }
+    set_kernel(n, w, it->second);
   }
 }
 
