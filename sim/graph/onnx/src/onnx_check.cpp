@@ -191,7 +191,8 @@ void Importer::check_window_attributes(const onnx::NodeProto& n) const {
 }
 
 void Importer::check_conv_weight_types() {
-  // libonnx 1.12's convPoolShapeInference, on a Conv without kernel_shape, reads the kernel from
+  // libonnx 1.12's convPoolShapeInference (and convTransposeShapeInference), on a Conv without
+  // kernel_shape, reads the kernel from
   // the weights' type without checking that the type is known or that the weights' rank matches
   // the input's (found by fuzz_onnx: null dereferences). So every Conv gets its kernel_shape
   // attribute from its weights' shape here (the same value, by the ONNX definition), and shape
@@ -220,9 +221,11 @@ void Importer::check_conv_weight_types() {
   }
   auto weight_of = [](const onnx::NodeProto& n) -> std::string {
     if (!(n.domain().empty() || n.domain() == "ai.onnx")) return "";
-    const int idx = n.op_type() == "QLinearConv"                              ? 3
-                    : (n.op_type() == "Conv" || n.op_type() == "ConvInteger") ? 1
-                                                                              : -1;
+    const int idx =
+        n.op_type() == "QLinearConv" ? 3
+        : (n.op_type() == "Conv" || n.op_type() == "ConvInteger" || n.op_type() == "ConvTranspose")
+            ? 1
+            : -1;
     if (idx < 0 || attr(n, "kernel_shape")) return "";
     return n.input_size() > idx ? n.input(idx) : "";
   };
