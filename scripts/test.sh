@@ -3,7 +3,9 @@
 # (ctest: one process per test case, including the installed-package consumer), then the same
 # suite built with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/). `.ci/run` calls
 # this.
-# INFSIM_SANITIZE_TESTS=0 skips the sanitizer pass.
+# INFSIM_SANITIZE_TESTS=0 skips the sanitizer pass. The sanitizer tree also builds the libFuzzer
+# harnesses (fuzz/), and each runs for INFSIM_FUZZ_SECONDS (default 20; 0 skips them) from its
+# seed corpus (scripts/fuzz.sh; docs/RELIABILITY.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,9 +31,14 @@ if [ "${INFSIM_SANITIZE_TESTS:-1}" != 0 ]; then
   # 1.3x faster than GCC here) at -O1 -g1 (line tables): what ASan recommends for its reports, at
   # half the compile time of -O2 -g. The test models of the first build are reused.
   cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
-        -DCMAKE_CXX_FLAGS="-O1 -g1" -DINFSIM_SANITIZE=ON -DINFSIM_BUILD_BENCH=OFF \
+        -DCMAKE_CXX_FLAGS="-O1 -g1" -DINFSIM_SANITIZE=ON -DINFSIM_FUZZ=ON \
+        -DINFSIM_BUILD_BENCH=OFF \
         -DINFSIM_TEST_MODELS_FROM="$PWD/${INFSIM_BUILD_DIR:-build}/tests" > /dev/null
   cmake --build build-asan -j "${INFSIM_JOBS:-2}"
   # The consumer test builds without sanitizers; it ran in the first pass.
   (cd build-asan && ctest --output-on-failure -j "${INFSIM_JOBS:-2}" -E consumer_find_package)
+  if [ "${INFSIM_FUZZ_SECONDS:-20}" != 0 ]; then
+    echo "test: fuzzers, ${INFSIM_FUZZ_SECONDS:-20} s each"
+    INFSIM_FUZZ_BUILD_DIR=build-asan scripts/fuzz.sh "${INFSIM_FUZZ_SECONDS:-20}"
+  fi
 fi

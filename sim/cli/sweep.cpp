@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "infsim/common/error.hpp"
+#include "infsim/common/json_input.hpp"
 #include "infsim/common/printable.hpp"
 #include "infsim/config.hpp"
 #include "infsim/report.hpp"
@@ -376,9 +377,11 @@ ordered_json read_spec(const std::string& spec_file, const std::string& origin) 
   if (!spec_in)
     throw infsim::IoError("cannot read sweep spec " + infsim::in_quotes(spec_file) + ": " +
                           std::strerror(errno));
+  std::ostringstream text;
+  text << spec_in.rdbuf();
   try {
-    return ordered_json::parse(spec_in);
-  } catch (const nlohmann::json::exception& e) {
+    return infsim::parse_json_input<ordered_json>(text.str());
+  } catch (const infsim::JsonInputError& e) {
     throw Error(origin + ": not valid JSON: " + e.what());
   }
 }

@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "analysis.hpp"
 #include "infsim/common/error.hpp"
+#include "infsim/common/json_input.hpp"
 #include "infsim/compiler.hpp"
 #include "stage_plans.hpp"
 
@@ -79,8 +81,8 @@ std::uint32_t whole(const nlohmann::json& v, const std::string& origin, const st
                     std::uint32_t lo) {
   if (!v.is_number_integer() || v.get<long long>() < lo ||
       v.get<long long>() > std::numeric_limits<std::uint32_t>::max())
-    plan_error(origin,
-               where + " must be a whole number >= " + std::to_string(lo) + ", got " + v.dump());
+    plan_error(origin, where + " must be a whole number >= " + std::to_string(lo) + ", got " +
+                           json_preview(v));
   return static_cast<std::uint32_t>(v.get<long long>());
 }
 
@@ -106,7 +108,8 @@ const nlohmann::json& read_plan_keys(const nlohmann::json& j, const Graph& g,
   for (const auto& [k, v] : j.items())
     if (!known(kPlanKeys, k)) plan_error(origin, "unknown key \"" + k + "\"");
   if (j.contains("model") && (!j["model"].is_string() || j["model"].get<std::string>() != g.name))
-    plan_error(origin, "\"model\" is " + j["model"].dump() + " but the graph is '" + g.name + "'");
+    plan_error(origin,
+               "\"model\" is " + json_preview(j["model"]) + " but the graph is '" + g.name + "'");
   f.batch = j.contains("batch") ? whole(j["batch"], origin, "\"batch\"", 1) : 1;
   if (j.contains("static_weights")) {
     if (!j["static_weights"].is_boolean())
@@ -148,7 +151,8 @@ Entry read_stage(const nlohmann::json& st, std::size_t s, const std::vector<Entr
   if (!ops.is_array() || ops.empty())
     plan_error(origin, where + ".ops must be a non-empty array of op names");
   for (const auto& name : ops) {
-    if (!name.is_string()) plan_error(origin, where + ".ops holds " + name.dump() + ", not a name");
+    if (!name.is_string())
+      plan_error(origin, where + ".ops holds " + json_preview(name) + ", not a name");
     const int op = g.find(name.get<std::string>());
     if (op < 0)
       plan_error(origin, where + ".ops: '" + name.get<std::string>() + "' is not an op of '" +
@@ -285,12 +289,14 @@ Plan plan_from_json(const nlohmann::json& j, const Graph& g, const SystemConfig&
 }
 
 Plan load_plan_file(const std::string& path, const Graph& g, const SystemConfig& cfg) {
-  std::ifstream f(path);
+  std::ifstream f(path, std::ios::binary);
   if (!f) throw IoError("cannot read plan file '" + path + "'");
+  std::ostringstream text;
+  text << f.rdbuf();
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
+    j = parse_json_input(text.str());
+  } catch (const JsonInputError& e) {
     throw CompileError("plan file '" + path + "' is not valid JSON: " + e.what());
   }
   return plan_from_json(j, g, cfg, "plan file '" + path + "'");

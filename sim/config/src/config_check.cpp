@@ -7,6 +7,7 @@
 
 #include "config_detail.hpp"
 #include "infsim/common/error.hpp"
+#include "infsim/common/json_input.hpp"
 #include "infsim/common/units.hpp"
 
 namespace infsim {
@@ -45,10 +46,7 @@ namespace {
 
 // A JSON value on one line, shortened if long (error messages are one line).
 std::string show(const json& v) {
-  std::string s = v.dump();
-  constexpr std::size_t kMax = 80;
-  if (s.size() > kMax) s = s.substr(0, kMax - 3) + "...";
-  return s;
+  return json_preview(v, 80);
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {

@@ -9,6 +9,7 @@
 
 #include "config_detail.hpp"
 #include "infsim/common/error.hpp"
+#include "infsim/common/json_input.hpp"
 
 namespace infsim {
 namespace config_detail {
@@ -139,8 +140,8 @@ SystemConfig preset_impl(const std::string& name, int depth) {
   const std::string& text = preset_json(name);
   json j;
   try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
+    j = parse_json_input(text);
+  } catch (const JsonInputError& e) {
     throw ConfigError("preset " + name + ": malformed JSON: " + e.what());
   }
   SystemConfig cfg = default_config();
@@ -233,8 +234,8 @@ void apply_file(SystemConfig& cfg, const std::string& path) {
   }
   json j;
   try {
-    j = json::parse(text.str(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::exception& e) {  // parse errors, and numbers out of range (1e400)
+    j = parse_json_input(text.str(), /*ignore_comments=*/true);
+  } catch (const JsonInputError& e) {  // parse errors, depth, and numbers out of range (1e400)
     throw ConfigError(path + ": malformed JSON: " + e.what());
   }
   apply_json(cfg, j, path);
@@ -260,10 +261,16 @@ void apply_override(SystemConfig& cfg, const std::string& assignment, const std:
   }
   json value;
   try {
-    value = json::parse(text);
-  } catch (const json::exception&) {
+    value = parse_json_input(text);
+  } catch (const JsonDepthError& e) {
+    throw ConfigError(origin + ": " + path + " = " + json_preview(json(text)) + ": " + e.what());
+  } catch (const JsonInputError&) {
     value = text;  // a bare string (ring, my-config), or a number JSON cannot hold (then refused
                    // by the type check)
+    if (!is_valid_utf8(text)) {  // reports are JSON: their strings must be UTF-8
+      throw ConfigError(origin + ": " + path + " = " + json_preview(value) +
+                        ": not valid UTF-8 text");
+    }
   }
   set_at(cfg, path, value, origin);
 }

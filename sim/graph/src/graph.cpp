@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "infsim/common/checked.hpp"
 #include "infsim/common/error.hpp"
 
 #include "graph_detail.hpp"
@@ -28,8 +29,52 @@ std::string shape_str(const std::vector<std::int64_t>& s) {
 
 std::int64_t product(const std::vector<std::int64_t>& s, std::size_t begin, std::size_t end) {
   std::int64_t p = 1;
-  for (std::size_t i = begin; i < end; ++i) p *= s[i];
+  if (!checked_product(s, begin, end, &p)) {
+    throw GraphError("shape " + shape_str(s) + ": its element count overflows 64-bit arithmetic");
+  }
   return p;
+}
+
+std::int64_t mul(const std::string& op, std::initializer_list<std::int64_t> factors) {
+  std::int64_t p = 1;
+  if (!checked_product(factors, &p)) {
+    std::string list;
+    for (std::int64_t f : factors) list += (list.empty() ? "" : " x ") + std::to_string(f);
+    fail(op, "sizes overflow 64-bit arithmetic (" + list + ")");
+  }
+  return p;
+}
+
+std::string size_rule(const Op& op, DType dtype) {
+  const std::int64_t elem = static_cast<std::int64_t>(dtype_bytes(dtype));
+  const std::string limit = " (the limit is 2^48 bytes, the device address space)";
+  std::int64_t n = 0, bytes = 0;
+  if (!checked_product(op.shape, 0, op.shape.size(), &n) || !checked_mul(n, elem, &bytes) ||
+      bytes > kMaxTensorBytes) {
+    return "output shape " + shape_str(op.shape) + " is larger than a tensor can be" + limit;
+  }
+  if (!checked_mul(op.weight_elems, elem, &bytes) || bytes > kMaxTensorBytes) {
+    return std::to_string(op.weight_elems) + " weights are more than a model can hold" + limit;
+  }
+  const GemmShape& g = op.work.gemm;
+  std::int64_t macs = 0;
+  for (std::int64_t d : {g.m, g.k, g.n, g.groups}) {
+    if (d < 0) return "negative matrix product dimension";
+  }
+  if (!checked_product({g.m, g.k, g.n, g.groups}, &macs) || macs > kMaxOpWork) {
+    return "its matrix products (" + std::to_string(g.groups) + " x " + std::to_string(g.m) +
+           " x " + std::to_string(g.k) + " x " + std::to_string(g.n) +
+           ") are more than 2^56 MACs per sample, the limit for one op";
+  }
+  if (op.work.vector_flops < 0 || op.work.vector_flops > kMaxOpWork || op.work.scalar_flops < 0 ||
+      op.work.scalar_flops > kMaxOpWork) {
+    return "its FLOPs per sample are negative or more than 2^56, the limit for one op";
+  }
+  if (op.work.moved_bytes < 0 || op.work.moved_bytes > kMaxTensorBytes ||
+      op.work.dram_read_bytes < 0 || op.work.dram_read_bytes > kMaxTensorBytes) {
+    return "the bytes it moves are negative or more than 2^48";
+  }
+  return "";
 }
 
 void require_positive(const std::string& op, const char* what, std::int64_t v) {
@@ -113,11 +158,15 @@ std::int64_t fused_activation_flops(const std::string& op, const std::string& ac
 
 std::int64_t window_out(const std::string& op, const char* axis, std::int64_t in, std::int64_t k,
                         std::int64_t s, std::int64_t p) {
-  if (k > in + 2 * p) {
-    fail(op, std::string("kernel ") + axis + " " + std::to_string(k) +
-                 " is larger than the padded input " + std::to_string(in + 2 * p));
+  std::int64_t padded = 0;
+  if (!checked_product({2, p}, &padded) || !checked_add(padded, in, &padded)) {
+    fail(op, std::string("pad ") + axis + " " + std::to_string(p) + " overflows 64-bit arithmetic");
   }
-  return (in + 2 * p - k) / s + 1;
+  if (k > padded) {
+    fail(op, std::string("kernel ") + axis + " " + std::to_string(k) +
+                 " is larger than the padded input " + std::to_string(padded));
+  }
+  return (padded - k) / s + 1;
 }
 
 void require_window(const std::string& op, std::int64_t kh, std::int64_t kw, std::int64_t sh,
@@ -200,16 +249,25 @@ std::int64_t Op::out_elems() const {
 
 std::int64_t Graph::param_count() const {
   std::int64_t n = 0;
-  for (const auto& op : ops) n += op.weight_elems;
+  for (const auto& op : ops) {
+    if (!checked_add(n, op.weight_elems, &n)) {
+      throw GraphError("graph '" + name + "': its parameter count overflows 64-bit arithmetic");
+    }
+  }
   return n;
 }
 
 Engine set_conv_work(OpWork& w, std::int64_t m, std::int64_t k, std::int64_t n, std::int64_t groups,
                      std::int64_t in_per_group) {
   if (in_per_group == 1 && groups > 1) {
+    std::int64_t macs = 0;
+    if (!checked_product({m, k, n, groups}, &macs) || macs > kMaxOpWork)
+      throw GraphError("a depthwise convolution of " + std::to_string(groups) + " x " +
+                       std::to_string(m) + " x " + std::to_string(k) + " x " + std::to_string(n) +
+                       " MACs per sample: more than 2^56, the limit for one op");
     w.gemm = {};
-    w.vector_macs = m * k * n * groups;
-    w.vector_flops = 2 * w.vector_macs;
+    w.vector_macs = macs;
+    w.vector_flops = 2 * macs;
     return Engine::Vector;
   }
   w.gemm = GemmShape{m, k, n, groups};
@@ -218,7 +276,11 @@ Engine set_conv_work(OpWork& w, std::int64_t m, std::int64_t k, std::int64_t n, 
 
 std::int64_t Graph::total_macs() const {
   std::int64_t n = 0;
-  for (const auto& op : ops) n += op.macs();
+  for (const auto& op : ops) {
+    if (!checked_add(n, op.macs(), &n)) {
+      throw GraphError("graph '" + name + "': its MAC count overflows 64-bit arithmetic");
+    }
+  }
   return n;
 }
 
@@ -266,6 +328,18 @@ void Graph::validate() const {
       if (d <= 0) throw GraphError(at + "shape " + shape_str(op.shape) + " is not positive");
     }
     if (op.weight_elems < 0) throw GraphError(at + "negative weight count");
+    const std::string rule = size_rule(op, dtype);
+    if (!rule.empty()) throw GraphError(at + rule);
+  }
+  // The sums over the graph: every op is bounded, so only a graph of very many ops can reach
+  // these, but the compiler multiplies them further.
+  std::int64_t bytes = 0;
+  if (!checked_mul(param_count(), static_cast<std::int64_t>(dtype_bytes(dtype)), &bytes) ||
+      bytes > kMaxTensorBytes) {
+    throw GraphError(where + "its weights are more than 2^48 bytes, the device address space");
+  }
+  if (total_macs() > kMaxOpWork) {
+    throw GraphError(where + "it is more than 2^56 MACs per sample");
   }
 }
 

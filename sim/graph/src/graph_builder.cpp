@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "graph_detail.hpp"
+#include "infsim/common/checked.hpp"
 #include "infsim/common/error.hpp"
 #include "infsim/graph.hpp"
 
@@ -49,6 +50,8 @@ const Op& GraphBuilder::at(int op, const std::string& user) const {
 int GraphBuilder::push(Op op) {
   if (op.name.empty()) throw GraphError("graph '" + g_.name + "': op name is empty");
   if (g_.find(op.name) >= 0) fail(op.name, "duplicate op name");
+  const std::string rule = size_rule(op, g_.dtype);
+  if (!rule.empty()) fail(op.name, rule);
   g_.ops.push_back(std::move(op));
   return static_cast<int>(g_.ops.size()) - 1;
 }
@@ -109,10 +112,13 @@ int GraphBuilder::conv2d(const std::string& name, int in, const Conv2dOptions& o
 
   Op op = new_op(name, "conv2d", Engine::Tensor, {in});
   op.shape = {out_channels, ho, wo};
-  op.weight_elems = out_channels * (cin / groups) * kh * kw + (opts.bias() ? out_channels : 0);
-  op.engine = set_conv_work(op.work, ho * wo, (cin / groups) * kh * kw, out_channels / groups,
-                            groups, cin / groups);
-  op.work.scalar_flops = op.out_elems() * act_flops;
+  op.weight_elems = mul(name, {out_channels, cin / groups, kh, kw});
+  if (opts.bias() && !checked_add(op.weight_elems, out_channels, &op.weight_elems)) {
+    fail(name, "its weight count overflows 64-bit arithmetic");
+  }
+  op.engine = set_conv_work(op.work, mul(name, {ho, wo}), mul(name, {cin / groups, kh, kw}),
+                            out_channels / groups, groups, cin / groups);
+  op.work.scalar_flops = mul(name, {mul(name, {out_channels, ho, wo}), act_flops});
   op.attrs = {
       {"out_channels", out_channels},   {"kernel", {kh, kw}}, {"stride", {stride_h, stride_w}},
       {"pad", {pad_h, pad_w}},          {"groups", groups},   {"bias", opts.bias()},
@@ -133,9 +139,9 @@ int GraphBuilder::linear(const std::string& name, int in, const LinearOptions& o
   Op op = new_op(name, "linear", Engine::Tensor, {in});
   op.shape = x;
   op.shape.back() = out_features;
-  op.weight_elems = k * out_features + (bias ? out_features : 0);
+  op.weight_elems = mul(name, {k + 1, out_features}) - (bias ? 0 : out_features);
   op.work.gemm = GemmShape{m, k, out_features, 1};
-  op.work.scalar_flops = op.out_elems() * act_flops;
+  op.work.scalar_flops = mul(name, {m, out_features, act_flops});
   op.attrs = {{"out_features", out_features}, {"bias", bias}, {"activation", opts.activation()}};
   return push(std::move(op));
 }
@@ -196,7 +202,7 @@ int GraphBuilder::eltwise(const std::string& name, const std::string& kind, int 
   }
   Op op = new_op(name, kind, Engine::Vector, {a, b});
   op.shape = std::move(out);
-  op.work.vector_flops = op.out_elems() * f.flops;
+  op.work.vector_flops = mul(name, {product(op.shape, 0, op.shape.size()), f.flops});
   return push(std::move(op));
 }
 
@@ -210,7 +216,7 @@ int GraphBuilder::scalar(const std::string& name, const std::string& kind, int i
   if (kind == "div" && value == 0) fail(name, "'div' by the constant 0 divides by zero");
   Op op = new_op(name, kind, Engine::Vector, {in});
   op.shape = x;
-  op.work.vector_flops = op.out_elems() * f.flops;
+  op.work.vector_flops = mul(name, {product(x, 0, x.size()), f.flops});
   op.attrs = {{"scalar", value}};
   return push(std::move(op));
 }
@@ -223,7 +229,7 @@ int GraphBuilder::activation(const std::string& name, const std::string& kind, i
   }
   Op op = new_op(name, kind, Engine::Scalar, {in});
   op.shape = at(in, name).shape;
-  op.work.scalar_flops = op.out_elems() * f->flops;
+  op.work.scalar_flops = mul(name, {product(op.shape, 0, op.shape.size()), f->flops});
   return push(std::move(op));
 }
 
@@ -233,7 +239,7 @@ int GraphBuilder::softmax(const std::string& name, int in) {
 
 int GraphBuilder::layernorm(const std::string& name, int in) {
   Op op = last_dim_normalization(name, "layernorm", in);
-  op.weight_elems = 2 * op.shape.back();  // gamma and beta
+  op.weight_elems = mul(name, {2, op.shape.back()});  // gamma and beta
   return push(std::move(op));
 }
 
@@ -241,8 +247,8 @@ int GraphBuilder::batchnorm(const std::string& name, int in) {
   const std::vector<std::int64_t> x = at(in, name).shape;
   Op op = new_op(name, "batchnorm", Engine::Vector, {in});
   op.shape = x;
-  op.weight_elems = 2 * x[0];  // a scale and a shift per channel
-  op.work.vector_flops = op.out_elems() * flops_per_element("batchnorm");
+  op.weight_elems = mul(name, {2, x.at(0)});  // a scale and a shift per channel
+  op.work.vector_flops = mul(name, {product(x, 0, x.size()), flops_per_element("batchnorm")});
   return push(std::move(op));
 }
 
@@ -250,7 +256,8 @@ Op GraphBuilder::last_dim_normalization(const std::string& name, const std::stri
                                         int in) const {
   Op op = new_op(name, kind, Engine::Vector, {in});
   op.shape = at(in, name).shape;
-  op.work.vector_flops = op.out_elems() * flops_per_element(kind);
+  op.work.vector_flops =
+      mul(name, {product(op.shape, 0, op.shape.size()), flops_per_element(kind)});
   return op;
 }
 
@@ -265,7 +272,7 @@ int GraphBuilder::pool(const std::string& name, const std::string& kind, int in,
   const std::vector<std::int64_t> x = at(in, name).shape;
   require_rank(name, "pool input", x, 3);
   require_window(name, kh, kw, stride_h, stride_w, pad_h, pad_w);
-  if (2 * pad_h > kh || 2 * pad_w > kw) {
+  if (pad_h > kh / 2 || pad_w > kw / 2) {
     fail(name, "pad must be at most half the kernel, got pad [" + std::to_string(pad_h) + ", " +
                    std::to_string(pad_w) + "] for kernel [" + std::to_string(kh) + ", " +
                    std::to_string(kw) + "]");
@@ -274,7 +281,7 @@ int GraphBuilder::pool(const std::string& name, const std::string& kind, int in,
   const std::int64_t wo = window_out(name, "width", x[2], kw, stride_w, pad_w);
   Op op = new_op(name, kind + "pool", Engine::Vector, {in});
   op.shape = {x[0], ho, wo};
-  op.work.vector_flops = op.out_elems() * kh * kw;
+  op.work.vector_flops = mul(name, {x[0], ho, wo, kh, kw});
   op.attrs = {{"kernel", {kh, kw}}, {"stride", {stride_h, stride_w}}, {"pad", {pad_h, pad_w}}};
   return push(std::move(op));
 }
@@ -284,7 +291,7 @@ int GraphBuilder::global_avg_pool(const std::string& name, int in) {
   require_rank(name, "global_avg_pool input", x, 3);
   Op op = new_op(name, "global_avg_pool", Engine::Vector, {in});
   op.shape = {x[0]};
-  op.work.vector_flops = x[0] * x[1] * x[2];
+  op.work.vector_flops = mul(name, {x[0], x[1], x[2]});
   return push(std::move(op));
 }
 
@@ -296,10 +303,10 @@ int GraphBuilder::embedding(const std::string& name, int in, std::int64_t num_em
   require_positive(name, "dim", dim);
   Op op = new_op(name, "embedding", Engine::Move, {in});
   op.shape = {x[0], dim};
-  op.weight_elems = num_embeddings * dim;
+  op.weight_elems = mul(name, {num_embeddings, dim});
   // The table stays in device DRAM; each request gathers its S rows into the State Buffer.
   op.weights_in_dram = true;
-  op.work.dram_read_bytes = x[0] * dim * dtype_size();
+  op.work.dram_read_bytes = mul(name, {x[0], dim, dtype_size()});
   op.attrs = {{"num_embeddings", num_embeddings}, {"dim", dim}};
   return push(std::move(op));
 }
@@ -317,7 +324,7 @@ int GraphBuilder::reshape(const std::string& name, int in, std::vector<std::int6
     } else if (shape[i] <= 0) {
       fail(name, "reshape target " + shape_str(shape) + " must be positive (or one -1)");
     } else {
-      known *= shape[i];
+      known = mul(name, {known, shape[i]});
     }
   }
   std::vector<std::int64_t> out = shape;
@@ -350,7 +357,7 @@ int GraphBuilder::transpose(const std::string& name, int in, std::vector<int> pe
   }
   Op op = new_op(name, "transpose", Engine::Move, {in});
   for (int p : perm) op.shape.push_back(x[p]);
-  op.work.moved_bytes = op.out_elems() * dtype_size();
+  op.work.moved_bytes = mul(name, {product(op.shape, 0, op.shape.size()), dtype_size()});
   op.attrs = {{"perm", perm}};
   return push(std::move(op));
 }
@@ -371,11 +378,13 @@ int GraphBuilder::concat(const std::string& name, std::vector<int> ins, int axis
       fail(name, "concat inputs differ outside axis " + std::to_string(axis) + ": " +
                      shape_str(first) + " and " + shape_str(s));
     }
-    out[axis] += s[axis];
+    if (!checked_add(out[axis], s[axis], &out[axis])) {
+      fail(name, "the concatenated axis " + std::to_string(axis) + " overflows 64-bit arithmetic");
+    }
   }
   Op op = new_op(name, "concat", Engine::Move, std::move(ins));
   op.shape = std::move(out);
-  op.work.moved_bytes = op.out_elems() * dtype_size();
+  op.work.moved_bytes = mul(name, {product(op.shape, 0, op.shape.size()), dtype_size()});
   op.attrs = {{"axis", axis}};
   return push(std::move(op));
 }
@@ -395,7 +404,7 @@ int GraphBuilder::slice(const std::string& name, int in, int axis, std::int64_t 
   Op op = new_op(name, "slice", Engine::Move, {in});
   op.shape = x;
   op.shape[axis] = end - start;
-  op.work.moved_bytes = op.out_elems() * dtype_size();
+  op.work.moved_bytes = mul(name, {product(op.shape, 0, op.shape.size()), dtype_size()});
   op.attrs = {{"axis", axis}, {"start", start}, {"end", end}};
   return push(std::move(op));
 }

@@ -2,14 +2,23 @@
 // Internals of the graph IR shared by graph.cpp (the IR, the FLOP table) and graph_builder.cpp
 // (shape inference and work of each op). Not installed.
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
+
+#include "infsim/graph.hpp"
 
 namespace infsim::graph_detail {
 
 [[noreturn]] void fail(const std::string& op, const std::string& rule);
 std::string shape_str(const std::vector<std::int64_t>& s);
 std::int64_t product(const std::vector<std::int64_t>& s, std::size_t begin, std::size_t end);
+/// The product of `factors`, or a GraphError naming `op` when it overflows 64-bit arithmetic.
+std::int64_t mul(const std::string& op, std::initializer_list<std::int64_t> factors);
+/// The size rule an op breaks ("" when none): its output and weights at most kMaxTensorBytes,
+/// its MACs and FLOPs at most kMaxOpWork, its byte counts at most kMaxTensorBytes
+/// (infsim/common/checked.hpp).
+std::string size_rule(const Op& op, DType dtype);
 void require_positive(const std::string& op, const char* what, std::int64_t v);
 void require_non_negative(const std::string& op, const char* what, std::int64_t v);
 void require_rank(const std::string& op, const char* what, const std::vector<std::int64_t>& s,

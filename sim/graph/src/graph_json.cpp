@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "infsim/common/error.hpp"
+#include "infsim/common/json_input.hpp"
 
 namespace infsim {
 
@@ -370,8 +371,8 @@ Graph load_graph_file(const std::string& path) {
   if (in.bad()) throw IoError("cannot read graph file '" + path + "': read error");
   json j;
   try {
-    j = json::parse(ss.str());
-  } catch (const json::parse_error& e) {
+    j = parse_json_input(ss.str());
+  } catch (const JsonInputError& e) {
     throw GraphError(path + ": malformed JSON: " + e.what());
   }
   return graph_from_json(j, path);

@@ -3,6 +3,8 @@
 //   onnx_import.cpp          the public API, the import report as text and JSON
 //   onnx_model.cpp           loading and checking the model: parse, input shapes, topological
 //                            order, shape inference with constant folding, classification
+//   onnx_check.cpp           the checks before shape inference: versions, the ONNX checker,
+//                            window attributes, tensor sizes
 //   onnx_values.cpp          small constant values and the shape computations folded on them
 //   onnx_tables.cpp          the operator tables (which ONNX op maps to which IR kind)
 //   onnx_map_linear.cpp      convolution, pooling, Gemm and MatMul, with their fused tails
@@ -29,7 +31,12 @@ namespace infsim::onnx_detail {
 using Dims = std::vector<std::int64_t>;
 
 std::string dims_str(const Dims& d);
+/// The element count of `d`; a GraphError when it overflows 64-bit arithmetic (the importer
+/// checks every shape with tensor_size_rule first, so this is a backstop).
 std::int64_t numel(const Dims& d);
+/// The size rule a tensor of shape `d` and ONNX element type `elem_type` breaks ("" when none):
+/// no negative dimension, at most kMaxTensorBytes (infsim/common/checked.hpp) (onnx_check.cpp).
+std::string tensor_size_rule(const Dims& d, int elem_type);
 std::string with_commas(std::int64_t v);
 bool is_float_type(int t);
 std::string read_file_bytes(const std::string& path, const char* what);
@@ -120,8 +127,14 @@ class Importer {
                                                            : n.domain() + "." + n.op_type();
   }
 
-  // Loading and checking (onnx_model.cpp).
+  // Loading and checking (onnx_model.cpp; the checks before shape inference in onnx_check.cpp).
   void parse(const std::string& bytes);
+  void check_text() const;
+  void check_versions();
+  void check_nodes();
+  void check_window_attributes(const onnx::NodeProto& n) const;
+  void check_tensor_sizes();
+  void check_conv_weight_types();
   void apply_input_shapes();
   void check_inputs_fixed() const;
   void sort_nodes();

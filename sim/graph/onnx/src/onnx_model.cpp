@@ -189,6 +189,8 @@ void Importer::collect_shapes() {
       if (!dim.has_dim_value() || dim.dim_value() < 0) return;
       d.push_back(dim.dim_value());
     }
+    const std::string rule = tensor_size_rule(d, tt.elem_type());
+    if (!rule.empty()) fail("tensor '" + vi.name() + "' of shape " + dims_str(d) + " " + rule);
     shapes_[vi.name()] = d;
   };
   for (const auto& vi : g.input()) take(vi);
@@ -421,8 +423,13 @@ void Importer::summarize() {
 OnnxImport Importer::run(const std::string& bytes) {
   rep_.file = origin_;
   parse(bytes);
+  check_text();
+  check_versions();
   apply_input_shapes();
+  check_tensor_sizes();
   sort_nodes();
+  check_nodes();
+  check_conv_weight_types();
   infer_and_fold();
   classify();
   build();

@@ -9,6 +9,7 @@
 #include <functional>
 #include <sstream>
 
+#include "infsim/common/checked.hpp"
 #include "onnx_detail.hpp"
 
 namespace infsim::onnx_detail {
@@ -21,7 +22,10 @@ std::string dims_str(const Dims& d) {
 
 std::int64_t numel(const Dims& d) {
   std::int64_t n = 1;
-  for (auto x : d) n *= x;
+  if (!checked_product(d, 0, d.size(), &n)) {
+    throw GraphError("a tensor of shape " + dims_str(d) +
+                     " has more elements than 64-bit arithmetic holds");
+  }
   return n;
 }
 
