@@ -685,8 +685,8 @@ void run_sweep(const SweepOptions& opts, const RunOptionCheck& is_run_option, st
   const std::size_t total = opts.points.empty() ? plan.points.size() : opts.points.size();
   const std::size_t skipped = total - todo.size();
   const unsigned jobs = opts.jobs > 0 ? opts.jobs : usable_cores();
-  log << "sweep: " << total << " points, " << skipped << " already in " << infsim::in_quotes(path) << ", "
-      << todo.size() << " to run, " << jobs << " at once\n";
+  log << "sweep: " << total << " points, " << skipped << " already in " << infsim::in_quotes(path)
+      << ", " << todo.size() << " to run, " << jobs << " at once\n";
 
   PointRunner runner(plan, todo, cols.figures, csv, path, ws, log);
   runner.run(jobs);
