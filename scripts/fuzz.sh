@@ -35,14 +35,19 @@ for n in "${names[@]}"; do targets+=("fuzz_$n"); done
 cmake --build "$build" -j "${INFSIM_JOBS:-2}" --target "${targets[@]}"
 
 # One harness: its log, then a status line in $build/fuzz-$n.status.
+# Absolute paths: a harness may change directory (fuzz_cli_argv works in a private one), and
+# libFuzzer reads the corpus files after the first input has run.
 run_one() {
-  local n=$1 work="$build/fuzz-corpus/$1" artifacts="$build/fuzz-artifacts"
+  local abs
+  abs=$(realpath -m "$build")
+  local n=$1 work="$abs/fuzz-corpus/$1" artifacts="$abs/fuzz-artifacts"
   local log="$build/fuzz-$1.log" status=0
   mkdir -p "$work" "$artifacts"
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
     "$build/fuzz/fuzz_$n" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -fork="${INFSIM_FUZZ_FORKS:-0}" -print_final_stats=1 -artifact_prefix="$artifacts/$n-" \
-      -dict="fuzz/dict/$n.dict" "$work" "fuzz/corpus/$n" > "$log" 2>&1 < /dev/null || status=$?
+      -dict="$PWD/fuzz/dict/$n.dict" "$work" "$PWD/fuzz/corpus/$n" > "$log" 2>&1 < /dev/null ||
+      status=$?
   echo "$status" > "$build/fuzz-$n.status"
 }
 
