@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses (fuzz/, docs/RELIABILITY.md "Fuzzing") and runs each for a
 # bounded time, starting from its seed corpus fuzz/corpus/<name>/.
 #
-#   scripts/fuzz.sh                  # every harness for 20 s (what scripts/test.sh runs)
+#   scripts/fuzz.sh                  # every harness for 20 s (scripts/test.sh runs them 10 s each)
 #   scripts/fuzz.sh 3600             # every harness for an hour
 #   scripts/fuzz.sh 600 onnx config  # some harnesses (config graph_json plan sweep onnx cli_argv)
 #

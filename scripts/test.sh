@@ -4,7 +4,7 @@
 # suite built with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/). `.ci/run` calls
 # this.
 # INFSIM_SANITIZE_TESTS=0 skips the sanitizer pass. The sanitizer tree also builds the libFuzzer
-# harnesses (fuzz/), and each runs for INFSIM_FUZZ_SECONDS (default 20; 0 skips them) from its
+# harnesses (fuzz/), and each runs for INFSIM_FUZZ_SECONDS (default 10; 0 skips them) from its
 # seed corpus (scripts/fuzz.sh; docs/RELIABILITY.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,10 +35,12 @@ if [ "${INFSIM_SANITIZE_TESTS:-1}" != 0 ]; then
         -DINFSIM_BUILD_BENCH=OFF \
         -DINFSIM_TEST_MODELS_FROM="$PWD/${INFSIM_BUILD_DIR:-build}/tests" > /dev/null
   cmake --build build-asan -j "${INFSIM_JOBS:-2}"
-  # The consumer test builds without sanitizers; it ran in the first pass.
-  (cd build-asan && ctest --output-on-failure -j "${INFSIM_JOBS:-2}" -E consumer_find_package)
-  if [ "${INFSIM_FUZZ_SECONDS:-20}" != 0 ]; then
-    echo "test: fuzzers, ${INFSIM_FUZZ_SECONDS:-20} s each"
-    INFSIM_FUZZ_BUILD_DIR=build-asan scripts/fuzz.sh "${INFSIM_FUZZ_SECONDS:-20}"
+  # The consumer test builds without sanitizers, and the real Slurm cluster's test drives the
+  # CLI as a program (its logic runs sanitized in the [slurm] cases): both ran in the first pass.
+  (cd build-asan && ctest --output-on-failure -j "${INFSIM_JOBS:-2}" \
+     -E "consumer_find_package|slurm_sweep")
+  if [ "${INFSIM_FUZZ_SECONDS:-10}" != 0 ]; then
+    echo "test: fuzzers, ${INFSIM_FUZZ_SECONDS:-10} s each"
+    INFSIM_FUZZ_BUILD_DIR=build-asan scripts/fuzz.sh "${INFSIM_FUZZ_SECONDS:-10}"
   fi
 fi
