@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "infsim/common/error.hpp"
 #include "infsim/common/printable.hpp"
@@ -18,6 +20,14 @@ namespace infsim_cli {
 namespace fs = std::filesystem;
 using infsim::in_quotes;
 using infsim::IoError;
+
+std::string read_whole(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return {};
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
 
 std::string last_error() {
   return std::strerror(errno);

@@ -45,6 +45,9 @@ class Files {
 /// directly for a non-regular file; the same rules as Files. `option` names it in errors.
 void write_output(const std::string& option, const std::string& path, const std::string& text);
 
+/// The whole content of the file at `path`, or "" when it cannot be read.
+std::string read_whole(const std::string& path);
+
 /// The reason of the last failed system call (strerror(errno)).
 std::string last_error();
 

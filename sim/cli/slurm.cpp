@@ -26,6 +26,7 @@
 
 #include "infsim/common/error.hpp"
 #include "infsim/report.hpp"
+#include "outputs.hpp"
 
 extern char** environ;
 
@@ -46,14 +47,6 @@ bool all_digits(const std::string& s) {
   });
 }
 
-std::string read_whole(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return {};
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 /// `s` as one word for bash: as it is when it holds only safe characters, else in single
 /// quotes, each ' written as '\''.
 std::string shell_quote(const std::string& s) {
@@ -64,28 +57,6 @@ std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-/// Replaces `path` by `text`: written to a unique temporary file in the same directory, then
-/// renamed into place, so a reader sees the old file or the new one, never a part.
-void replace_atomically(const fs::path& path, const std::string& text) {
-  std::string tmpl = path.string() + ".XXXXXX";
-  const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0)
-    throw infsim::IoError("cannot write '" + path.string() + "': " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  const bool ok = done == text.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmpl.c_str(), path.c_str()) != 0) {
-    std::remove(tmpl.c_str());
-    throw infsim::IoError("cannot write '" + path.string() + "'");
-  }
 }
 
 /// What a command printed and how it ended.
@@ -194,7 +165,7 @@ struct Submission {
 /// The submissions of a sweep, oldest first, in DIR/submissions.json.
 std::vector<Submission> read_submissions(const fs::path& dir) {
   std::vector<Submission> subs;
-  const std::string text = read_whole(dir / "submissions.json");
+  const std::string text = read_whole((dir / "submissions.json").string());
   if (text.empty()) return subs;
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
@@ -212,7 +183,7 @@ void write_submissions(const fs::path& dir, const std::vector<Submission>& subs)
   nlohmann::json j;
   j["submissions"] = nlohmann::json::array();
   for (const auto& s : subs) j["submissions"].push_back({{"job", s.job}, {"tasks", s.tasks}});
-  replace_atomically(dir / "submissions.json", j.dump(1) + "\n");
+  write_output("--out", (dir / "submissions.json").string(), j.dump(1) + "\n");
 }
 
 /// The job id in a part file's name, part-<job>-<task>.csv ("" when it is not one).
@@ -292,10 +263,10 @@ Collected collect(const SweepPlan& plan, const fs::path& out_file, const fs::pat
   return c;
 }
 
-void write_output(const fs::path& out_file, const SweepRows& rows) {
+void write_merged(const fs::path& out_file, const SweepRows& rows) {
   std::string text = infsim::csv_line(rows.header);
   for (const auto& r : rows.rows) text += infsim::csv_line(r);
-  replace_atomically(out_file, text);
+  write_output("--out", out_file.string(), text);
 }
 
 /// Removes the part files of jobs no longer in the queue (their rows are in the output now);
@@ -405,7 +376,7 @@ std::size_t merge_and_report(const SweepPlan& plan, const fs::path& out_file, co
   const std::size_t missing = plan.points.size() - c.present.size();
   const std::vector<std::string> lines =
       missing > 0 ? missing_report(plan, c, dir, std::move(subs)) : std::vector<std::string>{};
-  if (c.rewrite) write_output(out_file, c.out);
+  if (c.rewrite) write_merged(out_file, c.out);
   remove_finished_parts(c);
   out << "sweep: merged " << c.from_parts << " rows from " << c.parts.size() << " part files into '"
       << out_file.string() << "': " << c.present.size() << " of " << plan.points.size()
@@ -530,7 +501,7 @@ void submit(const SweepOptions& opts, const SlurmOptions& s, const SweepPlan& pl
   for (std::size_t i = 0; i < plan.points.size(); ++i)
     if (c.present.count(i) == 0) todo.push_back(i);
   if (!s.dry_run) {
-    if (c.rewrite) write_output(out_file, c.out);
+    if (c.rewrite) write_merged(out_file, c.out);
     remove_finished_parts(c);
   }
   log << "sweep: " << plan.points.size() << " points, " << c.present.size() << " with a row in '"
@@ -577,7 +548,7 @@ void submit(const SweepOptions& opts, const SlurmOptions& s, const SweepPlan& pl
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw infsim::IoError("cannot create '" + dir.string() + "': " + ec.message());
-  replace_atomically(dir / "job.sh", script);
+  write_output("--out", (dir / "job.sh").string(), script);
   std::string job = first_line(slurm_command(cmd));
   job = job.substr(0, job.find(';'));  // --parsable: "id" or "id;cluster"
   if (!all_digits(job)) throw Error("sbatch printed no job id: '" + job + "'");

@@ -158,14 +158,6 @@ void append_args(const std::string& key, const ordered_json& value, std::vector<
   }
 }
 
-std::string read_whole(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return {};
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 unsigned usable_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
