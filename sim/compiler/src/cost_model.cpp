@@ -115,25 +115,17 @@ Ps streamed_compute_ps(Ps compute, Ps stream, std::uint32_t chunks, bool prefetc
   return std::max(stream + compute / chunks, compute + stream / chunks);
 }
 
-FitCost::FitCost(const StageFit& f)
-    : streamed(f.streamed),
-      spill(f.spill_traffic()),
-      stall(f.spill_stall),
-      chunks(f.chunks),
-      tiles(static_cast<std::uint32_t>(std::min<std::uint64_t>(f.tiles, 0xffffffffu))),
-      fits(f.fits),
-      computed(true) {}
-
-StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in, const FitCost& f,
-                     std::size_t i, std::size_t j, std::uint32_t sharers, Cycles makespan) {
+StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in,
+                     const StageFit& f, std::size_t i, std::size_t j, std::uint32_t sharers,
+                     Cycles makespan) {
   StageTime t;
-  t.compute = (makespan + f.stall) * cfg.core_period_ps();
+  t.compute = (makespan + f.spill_stall) * cfg.core_period_ps();
   t.transfer = transfer_ps(stage_in(a, i), in.bytes_per_s) + in.latency_ps +
                transfer_ps(a.dram_reads(i, j), dram_path_bw(cfg));
   const std::uint64_t shared = dram_path_bw(cfg) / sharers;
   const Ps weights = transfer_ps(f.streamed, shared);
-  const Ps spills = transfer_ps(f.spill, shared);
-  const std::uint32_t tiles = std::min<std::uint32_t>(f.tiles, 1u << 30);
+  const Ps spills = transfer_ps(f.spill_traffic(), shared);
+  const auto tiles = static_cast<std::uint32_t>(std::min<std::uint64_t>(f.tiles, 1u << 30));
   if (cfg.pipeline.weight_prefetch)
     t.streamed_compute = streamed_compute_ps(t.compute, weights + spills, f.chunks + tiles, true);
   else  // the weights first; the activations' tiles overlap the compute regardless

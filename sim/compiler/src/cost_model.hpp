@@ -30,20 +30,6 @@ struct StageFit {
   Bytes dram_traffic() const { return streamed + spill_traffic(); }
 };
 
-/// What a stage's time needs of its StageFit, in 40 bytes: the partitioner keeps one per range
-/// it looks at (n² / 2 of them at most).
-struct FitCost {
-  Bytes streamed = 0;
-  Bytes spill = 0;  ///< StageFit::spill_traffic()
-  Cycles stall = 0;
-  std::uint32_t chunks = 0;
-  std::uint32_t tiles = 0;  ///< saturated at 2^32 − 1
-  bool fits = false;
-  bool computed = false;
-  FitCost() = default;
-  explicit FitCost(const StageFit& f);
-};
-
 /// The stage keeps all its weights when they fit beside its activation buffers; otherwise it
 /// takes, of the ways below that fit, the one that moves the fewest bytes through DRAM per
 /// request (ties in this order):
@@ -103,10 +89,12 @@ struct StageTime {
 /// `sharers`: cores of the chip that may stream weights at once, splitting its DRAM bandwidth.
 /// `makespan`: the stage's scheduled makespan in cycles (the partitioner has it from its
 /// incremental schedule; the overload without it schedules the stage).
-StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in, const FitCost& f,
-                     std::size_t i, std::size_t j, std::uint32_t sharers, Cycles makespan);
+StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in,
+                     const StageFit& f, std::size_t i, std::size_t j, std::uint32_t sharers,
+                     Cycles makespan);
 inline StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& in,
-                            const FitCost& f, std::size_t i, std::size_t j, std::uint32_t sharers) {
+                            const StageFit& f, std::size_t i, std::size_t j,
+                            std::uint32_t sharers) {
   return stage_time(a, cfg, in, f, i, j, sharers, a.makespan(i, j));
 }
 

@@ -75,11 +75,11 @@ void Partitioner::for_each_range(std::uint32_t stages, Wanted&& wanted, Visit&& 
       if (need_bound(i, j) > cap) break;  // no longer stage from i fits either
       if (j < a_.inputs) continue;        // stage 0 computes at least one op
       bool fitted = false;
-      FitCost f;
+      StageFit f;
       for (std::uint32_t s = s_lo; s < s_hi; ++s) {
         if (!wanted(s, i, j)) continue;
         if (!fitted) {
-          f = FitCost(stage_fit(a_, cfg_, i, j, allow_stream_));
+          f = stage_fit(a_, cfg_, i, j, allow_stream_);
           fitted = true;
         }
         if (!f.fits) break;

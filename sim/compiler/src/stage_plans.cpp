@@ -93,7 +93,7 @@ void add_group(Plan& p, const Graph& g, const Analysis& a, const SystemConfig& c
     }
     const InPath in = input_path(cfg, s == 0 ? -1 : static_cast<long long>(cores[s - 1]), cores[s]);
     const StageTime t =
-        stage_time(a, cfg, in, FitCost(f), i, j, std::max<std::uint32_t>(1, sharers.at(st.chip)));
+        stage_time(a, cfg, in, f, i, j, std::max<std::uint32_t>(1, sharers.at(st.chip)));
     st.est_compute_ps = t.compute;
     st.est_transfer_ps = t.transfer;
     st.est_streamed_compute_ps = t.streamed_compute;
