@@ -112,6 +112,15 @@ inline Graph tiny() {
   return b.build();
 }
 
+/// The exact-latency tests' arithmetic was written for the values these parameters had before
+/// calibration (docs/VALIDATION.md): 64 GiB/s DMA queues and no runtime work on the host. They pin
+/// them so that the formulas beside each expected number stay the ones the code computes.
+inline void pin_uncalibrated(SystemConfig& cfg) {
+  cfg.core.dma.queue_bandwidth_gib_s = 64.0;
+  cfg.runtime.overhead_us = 0.0;
+  cfg.runtime.jitter_us = 0.0;
+}
+
 /// `n` closed-loop requests with `warmup` excluded.
 inline Workload requests(std::uint64_t n, std::int64_t warmup = 0) {
   Workload w;

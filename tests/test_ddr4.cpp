@@ -486,6 +486,7 @@ TEST_CASE("every dram.ddr4 setting changes a run or a microbenchmark result", "[
 
 TEST_CASE("one request end to end with the DDR4 model", "[ddr4][simulate]") {
   SystemConfig cfg = preset("inf1.xlarge");
+  test::pin_uncalibrated(cfg);
   apply_override(cfg, "dram.model=ddr4");
   const Report r = simulate(cfg, test::tiny(), CompileOptions{1, 1}, test::requests(1));
   // The path sums of the simple-model test (test_simulate.cpp) with the DRAM's serialization

@@ -79,8 +79,12 @@ TEST_CASE("the estimate of a streaming stage is the double-buffering bound",
     SystemConfig cfg = preset("inf1.xlarge");
     apply_override(cfg, std::string("pipeline.weight_prefetch=") + (prefetch ? "true" : "false"));
     const Plan p = compile(g, cfg, CompileOptions{4, 1});
-    // 4 cores on one chip share its 50 GiB/s: 12.5 GiB/s = 13,421,772,800 B/s each.
-    const std::uint64_t bw = gib_per_s_to_bytes(50.0) / 4;
+    // 4 cores on one chip share its 50 GiB/s: 12.5 GiB/s = 13,421,772,800 B/s each, above the
+    // rate of the one DMA queue a stream moves through (core.dma.queue_bandwidth_gib_s, 8.5 GiB/s
+    // = 9,126,805,504 B/s), which is then the stream's rate.
+    const std::uint64_t bw = std::min(gib_per_s_to_bytes(50.0) / 4,
+                                      gib_per_s_to_bytes(cfg.core.dma.queue_bandwidth_gib_s));
+    CHECK(bw == 9'126'805'504ULL);
     for (const auto& s : p.stages) {
       if (s.streamed_weight_bytes == 0) {
         CHECK(s.est_streamed_compute_ps == s.est_compute_ps);

@@ -15,6 +15,7 @@ using namespace infsim::test;
 
 TEST_CASE("one request through one stage: exact latency", "[simulate][exact]") {
   SystemConfig cfg = preset("inf1.xlarge");
+  pin_uncalibrated(cfg);
   apply_override(cfg, "dram.model=simple");  // the path sums below are the simple model's
   Workload w = requests(1);
   const Report r = simulate(cfg, tiny(), CompileOptions{1, 1}, w);
@@ -45,9 +46,11 @@ TEST_CASE("one request through one stage: exact latency", "[simulate][exact]") {
 }
 
 TEST_CASE("a lone request sees the unloaded latency, a busy pipeline queues", "[simulate]") {
-  // Equal latencies need a DRAM without state (DDR4 rows and refresh vary them by ~0.03%).
+  // Equal latencies need a DRAM without state (DDR4 rows and refresh vary them by ~0.03%) and
+  // no runtime jitter.
   SystemConfig cfg = preset("inf1.6xlarge");
   apply_override(cfg, "dram.model=simple");
+  apply_override(cfg, "runtime.jitter_us=0");
   const Graph g = build_model("resnet50");
   const Plan plan = compile(g, cfg, CompileOptions{16, 1});
   const Report one = simulate(cfg, g, plan, requests(1));

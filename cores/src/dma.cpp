@@ -22,9 +22,18 @@ Ps DmaEngine::busy_ps(Bytes bytes) const {
   return descriptors(bytes) * overhead_ps_ + transfer_ps(bytes, queue_bw_);
 }
 
+std::size_t DmaEngine::pick() const {
+  std::size_t best = next_;
+  for (std::size_t i = 1; i < free_.size(); ++i) {
+    const std::size_t q = (next_ + i) % free_.size();
+    if (free_[q] < free_[best]) best = q;
+  }
+  return best;
+}
+
 Ps DmaEngine::occupy(Ps start, Bytes bytes) {
-  const std::size_t q = next_;
-  next_ = next_ + 1 == free_.size() ? 0 : next_ + 1;
+  const std::size_t q = pick();
+  next_ = q + 1 == free_.size() ? 0 : q + 1;
   const Ps busy = busy_ps(bytes);
   free_[q] = std::max(free_[q], start) + busy;
   DmaQueueStats& s = qstats_[q];

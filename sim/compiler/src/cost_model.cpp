@@ -89,24 +89,36 @@ std::uint32_t chip_hops(const SystemConfig& cfg, std::uint32_t a, std::uint32_t 
   return make_link_topology(cfg.neuronlink.topology, cfg.chips)->hops(a, b);
 }
 
-std::uint64_t dram_path_bw(const SystemConfig& cfg) {
+namespace {
+/// One DMA queue's rate: every transfer a core's DMA performs moves through one queue.
+std::uint64_t dma_queue_bw(const SystemConfig& cfg) {
+  return gib_per_s_to_bytes(cfg.core.dma.queue_bandwidth_gib_s);
+}
+/// The DRAM and fabric part of a DRAM transfer's path, which cores on a chip share.
+std::uint64_t dram_fabric_bw(const SystemConfig& cfg) {
   return std::min(gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
                   gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s));
 }
+}  // namespace
+
+std::uint64_t dram_path_bw(const SystemConfig& cfg) {
+  return std::min(dram_fabric_bw(cfg), dma_queue_bw(cfg));
+}
 
 InPath input_path(const SystemConfig& cfg, long long prev, std::uint32_t core) {
-  const std::uint64_t fabric = gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s);
-  if (prev < 0) return {dram_path_bw(cfg), 0, 0};
+  const std::uint64_t port = gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s);
+  const std::uint64_t fabric = std::min(port, dma_queue_bw(cfg));
+  if (prev < 0) return {dram_path_bw(cfg), 0, 0, dram_fabric_bw(cfg)};
   const std::uint32_t ca = static_cast<std::uint32_t>(prev) / cfg.cores_per_chip;
   const std::uint32_t cb = core / cfg.cores_per_chip;
-  if (ca == cb) return {fabric, 0, 0};
+  if (ca == cb) return {fabric, 0, 0, port};
   // NeuronLink payload rate: every packet of `payload` bytes carries `header` bytes more.
   const NeuronLinkParams& nl = cfg.neuronlink;
   const double payload_share = static_cast<double>(nl.packet_payload_bytes) /
                                (nl.packet_payload_bytes + nl.packet_header_bytes);
   const std::uint32_t hops = chip_hops(cfg, ca, cb);
-  return {std::min(fabric, gib_per_s_to_bytes(nl.bandwidth_gib_s * payload_share)),
-          hops * ns_to_ps(nl.latency_ns), hops};
+  const std::uint64_t link = std::min(port, gib_per_s_to_bytes(nl.bandwidth_gib_s * payload_share));
+  return {std::min(fabric, link), hops * ns_to_ps(nl.latency_ns), hops, link};
 }
 
 Ps streamed_compute_ps(Ps compute, Ps stream, std::uint32_t chunks, bool prefetch) {
@@ -119,10 +131,14 @@ StageTime stage_time(const Analysis& a, const SystemConfig& cfg, const InPath& i
                      const StageFit& f, std::size_t i, std::size_t j, std::uint32_t sharers,
                      Cycles makespan) {
   StageTime t;
+  t.buffers = std::max<std::uint32_t>(1, cfg.pipeline.buffer_depth);
+  t.parallel = std::max<std::uint32_t>(1, std::min(t.buffers, cfg.core.dma.queues));
   t.compute = (makespan + f.spill_stall) * cfg.core_period_ps();
   t.transfer = transfer_ps(stage_in(a, i), in.bytes_per_s) + in.latency_ps +
                transfer_ps(a.dram_reads(i, j), dram_path_bw(cfg));
-  const std::uint64_t shared = dram_path_bw(cfg) / sharers;
+  t.serial = transfer_ps(stage_in(a, i), std::max<std::uint64_t>(1, in.shared_bytes_per_s)) +
+             transfer_ps(a.dram_reads(i, j), dram_fabric_bw(cfg));
+  const std::uint64_t shared = std::min(dram_fabric_bw(cfg) / sharers, dma_queue_bw(cfg));
   const Ps weights = transfer_ps(f.streamed, shared);
   const Ps spills = transfer_ps(f.spill_traffic(), shared);
   const auto tiles = static_cast<std::uint32_t>(std::min<std::uint64_t>(f.tiles, 1u << 30));

@@ -3,6 +3,7 @@
 // streamed, activation buffers) and its estimated time per request: the input's path, compute,
 // DRAM reads and weight streaming (docs/COMPILER.md, "The cost of a stage").
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 
 #include "analysis.hpp"
@@ -56,9 +57,12 @@ Bytes stage_need(const Analysis& a, const SystemConfig& cfg, std::size_t i, std:
 /// first stage of a pipeline, over the fabric from a core of the same chip, over fabric and
 /// NeuronLinks from another chip.
 struct InPath {
-  std::uint64_t bytes_per_s = 0;
+  std::uint64_t bytes_per_s = 0;  ///< the whole path's rate (its slowest hop, DMA queue included)
   Ps latency_ps = 0;
   std::uint32_t hops = 0;
+  /// The rate of the path's single shared hops (a fabric port, a NeuronLink, the DRAM), which
+  /// carry one transfer at a time, unlike the sender's several DMA queues.
+  std::uint64_t shared_bytes_per_s = 0;
 };
 
 /// NeuronLink hops from chip a to chip b: the configured link topology's, the very function the
@@ -82,7 +86,18 @@ struct StageTime {
   Ps compute = 0;           ///< makespan × period
   Ps transfer = 0;          ///< input + DRAM rows
   Ps streamed_compute = 0;  ///< compute with streaming
-  Ps total() const { return transfer + streamed_compute; }
+  /// The stage's input buffers (pipeline.buffer_depth, B) and how many inputs may arrive at
+  /// once: min(B, the sender's DMA queues), P. An input buffer is taken from its transfer's
+  /// start to the end of the compute on it, so B buffers give a period of at least
+  /// (transfer + compute) / B; P transfers at once, at least transfer / P, but the single shared
+  /// hops carry one at a time (serial); and the compute itself.
+  /// With one buffer: transfer + compute.
+  std::uint32_t buffers = 1, parallel = 1;
+  Ps serial = 0;  ///< the input's time on the path's single shared hops (InPath)
+  Ps total() const {
+    return std::max({streamed_compute, transfer / parallel, serial,
+                     (transfer + streamed_compute) / buffers});
+  }
 };
 
 /// The estimated time of the stage [i, j] fed over `in`, with its State Buffer use `f`.

@@ -97,6 +97,7 @@ void add_group(Plan& p, const Graph& g, const Analysis& a, const SystemConfig& c
     st.est_compute_ps = t.compute;
     st.est_transfer_ps = t.transfer;
     st.est_streamed_compute_ps = t.streamed_compute;
+    st.est_period_ps = t.total();
     if (s > 0) p.neuronlink_bytes += in.hops * st.in_bytes;
     p.stages.push_back(std::move(st));
   }

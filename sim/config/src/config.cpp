@@ -184,13 +184,19 @@ std::vector<Param> make_params() {
       "matching the 128 array rows; 512 B/cycle / 128 = 4 B per partition per cycle"));
   t.push_back(integer("core.dma.queues", "", 1, 256,
       [](auto& c) -> auto& { return c.core.dma.queues; },
-      "DMA queues per core; they work in parallel and a transfer uses one, chosen round robin.",
+      "DMA queues per core; they work in parallel and a transfer uses one, the one that frees "
+      "earliest (ties in turn).",
       "unpublished: 4 per core ([AWS] FACTS.md: several DMA engines per chip, count unpublished; "
       "Inf2 has 16 per core): 16 per chip"));
   t.push_back(number("core.dma.queue_bandwidth_gib_s", "GiB/s", kMinBandwidthGiBs, false, 1 << 20,
       [](auto& c) -> auto& { return c.core.dma.queue_bandwidth_gib_s; },
-      "Bandwidth of one DMA queue.",
-      "unpublished: 64 GiB/s, a fabric port's bandwidth (one queue can fill one port)"));
+      "Bandwidth of one DMA queue: the rate of one transfer (a weight stream, an input, a "
+      "stage's output), since a transfer uses one queue.",
+      "fitted: 8.5 GiB/s, the one parameter fitted to the three calibration rows of "
+      "validation/inf1.json, each of which the simulator finds bound by one core's weight "
+      "stream (minimise the largest |log(simulated/published)| over a 0.25 GiB/s grid; "
+      "docs/VALIDATION.md has the procedure and each row's sensitivity); was 64 GiB/s, a "
+      "fabric port's bandwidth, unpublished"));
   t.push_back(integer("core.dma.descriptor_bytes", "B", 1, std::int64_t{1} << 40,
       [](auto& c) -> auto& { return c.core.dma.descriptor_bytes; },
       "Largest DMA descriptor: a transfer of B bytes is ceil(B / descriptor_bytes) descriptors.",
@@ -443,6 +449,21 @@ std::vector<Param> make_params() {
       "activations do not fit does not fit (no tiling).",
       "design: true, what a compiler that manages the State Buffer in software does "
       "(docs/COMPILER.md, \"Tiling and spilling\")"));
+  t.push_back(number("runtime.overhead_us", "us", 0, false, kMaxLatencyNs / 1000,
+      [](auto& c) -> auto& { return c.runtime.overhead_us; },
+      "Fixed host-side work of the Neuron runtime per inference (framework call and submission "
+      "to the device): delays the request's input transfer without occupying any resource.",
+      "unpublished: 20 us assumed, the order of a user-space submission and a completion poll "
+      "through the driver; the calibration rows are insensitive to it (docs/VALIDATION.md, "
+      "Sensitivity)"));
+  t.push_back(number("runtime.jitter_us", "us", 0, false, kMaxLatencyNs / 1000,
+      [](auto& c) -> auto& { return c.runtime.jitter_us; },
+      "Mean of the variable part of the runtime's host work per inference, on the completion "
+      "path (interrupt or poll, operating-system scheduling, waking the framework's thread): "
+      "each request draws an exponential delay from the run's seeded generator that delays its "
+      "result's transfer; 0 = no variation.",
+      "fitted: 100 us, to the published p99/p50 = 1.07 of the BERT-base pipeline row "
+      "(docs/VALIDATION.md, procedure); an exponential tail is the assumed shape"));
   // clang-format on
   return t;
 }

@@ -24,7 +24,7 @@ void Host::transfer_done(std::uint64_t t) {
       lane.first->deliver(r);
       break;
     case 2:
-      xfer_.start(lane.out_pcie, out_bytes_, lane.out_overhead, this, tag(r, 3));
+      xfer_.start(lane.out_pcie, out_bytes_, lane.out_overhead + jitter_ps(), this, tag(r, 3));
       break;
     default: {
       const Ps now = now_ps();
@@ -81,7 +81,7 @@ void Host::step() {
       k.lane_track_out = lane.trace_out;
       tracer_->transfer(k.lane_track_in, r, now, "input");
     }
-    xfer_.start(lane.in_pcie, in_bytes_, lane.in_overhead, this, tag(r, 0));
+    xfer_.start(lane.in_pcie, in_bytes_, lane.in_overhead + runtime_.fixed, this, tag(r, 0));
   }
   if (w_.rate_per_s > 0 && issued_ < w_.requests) wake_.notify(ps_time(next_arrival_ - now));
 }
@@ -89,6 +89,12 @@ void Host::step() {
 Ps Host::exponential_ps() {
   const double u = static_cast<double>(rng_.next() >> 11) * 0x1.0p-53;  // [0, 1)
   return static_cast<Ps>(std::llround(-std::log1p(-u) / w_.rate_per_s * 1e12));
+}
+
+Ps Host::jitter_ps() {
+  if (runtime_.jitter_mean_ps <= 0) return 0;
+  const double u = static_cast<double>(runtime_rng_.next() >> 11) * 0x1.0p-53;  // [0, 1)
+  return static_cast<Ps>(std::llround(-std::log1p(-u) * runtime_.jitter_mean_ps));
 }
 
 int Host::pick_lane() const {

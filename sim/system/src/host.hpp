@@ -32,6 +32,15 @@ struct Lane {
 
 class Host;
 
+/// The Neuron runtime's host work per inference (RuntimeParams): `fixed` on the submission path
+/// (it delays the input's transfer) and, on the completion path (it delays the result's), an
+/// exponential delay of mean `jitter_mean_ps` drawn per request from its own seeded generator
+/// (so the open-loop arrivals do not change with it).
+struct HostRuntime {
+  Ps fixed = 0;
+  double jitter_mean_ps = 0;
+};
+
 /// The host's end of one lane: the first stage's input release and the last stage's output.
 class LanePort final : public InputRelease, public StageOutput {
  public:
@@ -54,7 +63,8 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
   SC_HAS_PROCESS(Host);
   Host(sc_core::sc_module_name name, const Workload& w, std::uint32_t concurrency,
        std::uint64_t warmup, TransferScheduler& xfer, std::vector<Lane> lanes, Bytes in_bytes,
-       Bytes out_bytes, Tracer* tracer, std::function<void(std::uint64_t)> progress)
+       Bytes out_bytes, HostRuntime runtime, Tracer* tracer,
+       std::function<void(std::uint64_t)> progress)
       : sc_core::sc_module(name),
         w_(w),
         concurrency_(concurrency),
@@ -64,6 +74,8 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
         in_bytes_(in_bytes),
         out_bytes_(out_bytes),
         rng_(w.seed),
+        runtime_(runtime),
+        runtime_rng_(w.seed ^ 0x6a09e667f3bcc909ULL),
         tracer_(tracer),
         progress_(std::move(progress)) {
     for (std::uint32_t l = 0; l < lanes_.size(); ++l)
@@ -104,6 +116,8 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
   /// Exponential inter-arrival time with mean 1/rate, from the run's own generator (SplitMix64,
   /// so equal seeds give equal runs on every platform).
   Ps exponential_ps();
+  /// This request's exponential part of the runtime's work (HostRuntime), on completion.
+  Ps jitter_ps();
 
   /// The least-loaded lane with a free input buffer, or -1.
   int pick_lane() const;
@@ -127,6 +141,8 @@ class Host final : public sc_core::sc_module, public TransferReceiver {
   std::vector<std::unique_ptr<LanePort>> ports_;
   Bytes in_bytes_, out_bytes_;
   SplitMix64 rng_;
+  HostRuntime runtime_;
+  SplitMix64 runtime_rng_;
   Tracer* tracer_;
   std::function<void(std::uint64_t)> progress_;
   std::unordered_map<std::uint64_t, Ticket> tickets_;

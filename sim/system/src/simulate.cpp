@@ -127,6 +127,15 @@ void fill_resources(Report& r, System& sys, const SystemConfig& cfg, Ps end) {
   }
 }
 
+/// The stage that holds finished results (back-pressure) for the largest share of the time, when
+/// that share is at least a quarter; otherwise none.
+const StageReport* most_stalled(const Report& r) {
+  const StageReport* held = nullptr;
+  for (const auto& s : r.stages)
+    if (s.stalled >= 0.25 && (held == nullptr || s.stalled > held->stalled)) held = &s;
+  return held;
+}
+
 /// The stage with the most compute + DRAM-fetch time, and whether it bounds throughput.
 std::string bottleneck(const Report& r, const Plan& plan) {
   std::size_t worst = 0;
@@ -178,6 +187,25 @@ std::string bottleneck(const Report& r, const Plan& plan) {
     why << "; its " << per_request_us << " us per request caps throughput at "
         << (per_request_us > 0 ? 1e6 * plan.batch * plan.groups / per_request_us : 0.0)
         << " inferences/s" << (plan.groups > 1 ? " over all groups" : "");
+    // Waiting for reads while the chip's DRAM has room: the reads' rate is their DMA queue's (a
+    // transfer moves through one queue of its core).
+    if (b.fetching >= 0.25 && b.chip < r.drams.size() && r.drams[b.chip].utilization < 0.8 &&
+        b.core < r.dma_engines.size())
+      why << " (its chip's DRAM is " << 100.0 * r.drams[b.chip].utilization
+          << "% busy: the reads are bound by core " << b.core
+          << "'s DMA queues, one per transfer, " << 100.0 * r.dma_engines[b.core].utilization
+          << "% busy)";
+  } else if (const StageReport* held = most_stalled(r); held != nullptr) {
+    // Back-pressure: a stage holds finished results because the next stage's input buffers are
+    // taken by transfers still under way (or by requests it has not started).
+    why << "stage " << held->index << " (core " << held->core << ") holds finished results "
+        << 100.0 * held->stalled << "% of the time: the next stage's "
+        << plan.stages.front().input_buffers + 1
+        << " input buffers are taken by transfers still under way (each over one DMA queue of "
+           "the sender, "
+        << (held->core < r.dma_engines.size() ? 100.0 * r.dma_engines[held->core].utilization : 0.0)
+        << "% busy); more buffers (pipeline.buffer_depth) or faster transfers would raise "
+           "throughput";
   } else {
     why << "no stage or shared resource is saturated (busiest stage: " << b.index << ", "
         << 100.0 * b.busy << "% computing";

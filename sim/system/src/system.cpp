@@ -66,7 +66,10 @@ System::System(sc_core::sc_module_name name, const SystemConfig& cfg, const Grap
     };
   }
   host = std::make_unique<Host>("host", w, concurrency, warmup, xfer, std::move(lanes),
-                                plan.input_bytes, plan.output_bytes, tracer.get(),
+                                plan.input_bytes, plan.output_bytes,
+                                HostRuntime{ns_to_ps(cfg.runtime.overhead_us * 1000.0),
+                                            cfg.runtime.jitter_us * 1e6},
+                                tracer.get(),
                                 std::move(progress));
   load_stages(cfg, plan, hop_into);
 }

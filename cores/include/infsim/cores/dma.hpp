@@ -1,11 +1,11 @@
 #pragma once
 // A NeuronCore's DMA engine (pure C++, no SystemC): Q queues that work in parallel. A transfer
-// uses one queue, chosen round robin, and is cut into descriptors of at most `descriptor_bytes`;
+// uses one queue, the one that frees earliest (ties in turn), and is cut into descriptors of at most `descriptor_bytes`;
 // the queue is busy for each descriptor's fixed overhead plus the bytes at the queue's bandwidth:
 //   descriptors(B) = ⌈B / descriptor_bytes⌉            (0 for B = 0)
 //   busy(B)        = descriptors(B) · overhead_cycles · period + ⌈B · 1e12 / queue_bw⌉ ps
 // The engine is a Resource on every transfer path that a core's DMA performs (docs/TIMING.md,
-// "DMA queues"): ready_at() is the next queue's "busy until", occupy() takes that queue.
+// "DMA queues"): ready_at() is the earliest queue's "busy until", occupy() takes that queue.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,9 +27,10 @@ class DmaEngine final : public Resource {
  public:
   DmaEngine(std::string name, const DmaParams& p, Ps period_ps);
 
-  /// The next queue (round robin) is free.
-  Ps ready_at() const override { return free_[next_]; }
-  /// Takes the next queue from `start` for busy(bytes); returns busy(bytes).
+  /// The queue that frees earliest is free.
+  Ps ready_at() const override { return free_[pick()]; }
+  /// Takes the queue that frees earliest (ties: the next in turn after the last one taken) from
+  /// `start` for busy(bytes); returns busy(bytes).
   Ps occupy(Ps start, Bytes bytes) override;
   Ps latency() const override { return 0; }
   /// All queues together.
@@ -46,6 +47,8 @@ class DmaEngine final : public Resource {
   double utilization(Ps total) const override;
 
  private:
+  /// The queue that frees earliest; ties go to the first in turn from next_.
+  std::size_t pick() const;
   std::uint64_t queue_bw_;
   Bytes descriptor_bytes_;
   Ps overhead_ps_;

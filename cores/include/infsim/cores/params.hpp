@@ -18,7 +18,7 @@ struct TensorEngineParams {
 /// value is an assumption (Inferentia-1's DMA is unpublished; see sim/config/src/config.cpp).
 struct DmaParams {
   std::uint32_t queues = 4;                ///< queues per core, used round robin
-  double queue_bandwidth_gib_s = 64.0;     ///< bandwidth of one queue
+  double queue_bandwidth_gib_s = 8.5;      ///< bandwidth of one queue (fitted, CONFIG.md)
   std::uint64_t descriptor_bytes = 65536;  ///< largest descriptor; transfers are cut into them
   std::uint32_t descriptor_overhead_cycles = 64;  ///< queue cycles per descriptor (fetch, setup)
 };

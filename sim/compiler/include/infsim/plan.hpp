@@ -88,7 +88,10 @@ struct StagePlan {
   Ps est_streamed_compute_ps = 0;
   /// Busy cycles of all engines summed (the stage's time if its engines ran one at a time).
   Cycles cycles() const { return engine_cycles.sum(); }
-  Ps est_stage_ps() const { return est_streamed_compute_ps + est_transfer_ps; }
+  /// Estimated period of the stage per request: its compute (with streaming) and its input
+  /// transfers overlap across its input buffers (docs/COMPILER.md, "Cost model").
+  Ps est_period_ps = 0;
+  Ps est_stage_ps() const { return est_period_ps; }
 };
 
 struct Plan {

@@ -27,6 +27,16 @@ struct PipelineParams {
   bool spill_activations = true;
 };
 
+/// The Neuron runtime's work per inference on the host, outside the device: the framework call,
+/// the submission to the device and the completion path (docs/TIMING.md, "Runtime overhead").
+/// overhead_us delays each request's input transfer (submission); an exponential delay of mean
+/// jitter_us, drawn per request from the run's seeded generator, delays its result's transfer
+/// (completion). Neither occupies any resource.
+struct RuntimeParams {
+  double overhead_us = 20.0;  ///< fixed part of the host work per inference
+  double jitter_us = 100.0;   ///< mean of the exponential part (0 = no variation)
+};
+
 /// The hardware a run simulates. Its fields are grouped like the documented JSON paths, but some
 /// C++ names differ from them (core.sram_capacity_mib is the path core.sram.capacity_mib): reach
 /// any parameter by its documented path with get_param / set_param, which check values exactly
@@ -42,6 +52,7 @@ struct SystemConfig {
   NeuronLinkParams neuronlink;
   HostLinkParams host;
   PipelineParams pipeline;
+  RuntimeParams runtime;
 
   std::uint32_t total_cores() const { return chips * cores_per_chip; }
   /// Core clock period in picoseconds (validated to be whole).
