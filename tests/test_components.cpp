@@ -109,6 +109,7 @@ TEST_CASE("the DRAM module through TLM-2.0 times like the direct path", "[compon
   KernelContext kernel;
   DramParams p;  // simple model: 50 GiB/s over 4 channels, 100 ns
   p.model = "simple";
+  p.sustained_fraction = 1.0;  // the timing model alone
   DramModule direct("direct", p);
   DramModule via_tlm("via_tlm", p);
   TlmMemoryPort port("port", gib_per_s_to_bytes(50), 1ULL << 30);

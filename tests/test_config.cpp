@@ -439,7 +439,7 @@ TEST_CASE("get_param and set_param: every documented path, library wording", "[c
   CHECK(c.neuronlink.topology == "ring");
   infsim::set_param(c, "core.tensor", {{"rows", 64}, {"cols", 32}});  // a group takes an object
   CHECK(infsim::get_param(c, "core.tensor") ==
-        json({{"rows", 64}, {"cols", 32}, {"weight_load_overlap", true}}));
+        json({{"rows", 64}, {"cols", 32}, {"weight_load_overlap", false}}));
   CHECK_NOTHROW(infsim::validate(c));
 
   // The C++ field name is not a path; the error suggests the documented one, in library wording.

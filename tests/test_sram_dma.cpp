@@ -290,15 +290,16 @@ TEST_CASE("the plan reports an explicit State Buffer allocation per stage", "[sr
           plan.sram_capacity);
     CHECK(j["stages"][s]["sram_read_bytes"] == st.sram_read_bytes);
   }
-  // Stage 0 (input → maxpool): 18,944 B of weights (conv1's 7·7·3·64 FP16 and its bias), working
-  // set 2,007,040 B (at maxpool: conv1's 1,605,632 B output and maxpool's 401,408 B), one more
-  // 301,056 B input and a 401,408 B output (64 · 56 · 56 FP16): 2,728,448 B.
+  // Stage 0 (input → layer1.1.conv2, 11 ops): 274,432 B of weights; working set 4,816,896 B
+  // (at layer1.0.add: its two 1,605,632 B inputs, 256 · 56 · 56 FP16 each, and its output); one
+  // more 301,056 B input; a 2,007,040 B output (the cut carries layer1.1.conv2's 401,408 B and
+  // the residual, layer1.0.relu's 1,605,632 B): 7,399,424 B.
   const StagePlan& s0 = plan.stages[0];
-  CHECK(s0.weight_bytes == 18'944);
-  CHECK(s0.working_set_bytes == 2'007'040);
+  CHECK(s0.weight_bytes == 274'432);
+  CHECK(s0.working_set_bytes == 4'816'896);
   CHECK(s0.input_buffer_bytes == 301'056);
-  CHECK(s0.output_buffer_bytes == 401'408);
-  CHECK(s0.sram_bytes == 2'728'448);
+  CHECK(s0.output_buffer_bytes == 2'007'040);
+  CHECK(s0.sram_bytes == 7'399'424);
   // Its operand reads: sum of tensor_operand_bytes over its ops.
   Bytes reads = 0;
   for (std::uint32_t k = s0.op_begin; k < s0.op_end; ++k)

@@ -1,5 +1,7 @@
 #include "infsim/memory/dram_registry.hpp"
 
+#include <algorithm>
+
 #include "infsim/common/error.hpp"
 #include "infsim/memory/ddr4_dram.hpp"
 #include "infsim/memory/simple_dram.hpp"
@@ -47,7 +49,32 @@ std::unique_ptr<DramModel> make_dram_model(std::string name, const DramParams& p
     throw ConfigError("dram.model = \"" + p.model + "\": no such DRAM model (known: " + known +
                       ")");
   }
-  return m->make(std::move(name), p);
+  std::unique_ptr<DramModel> model = m->make(name, p);
+  if (p.sustained_fraction >= 1.0) return model;
+  return std::make_unique<SustainedDram>(std::move(name), std::move(model), p.sustained_fraction);
+}
+
+SustainedDram::SustainedDram(std::string name, std::unique_ptr<DramModel> inner, double fraction)
+    : DramModel(std::move(name)),
+      inner_(std::move(inner)),
+      ceiling_(std::max<std::uint64_t>(
+          1, static_cast<std::uint64_t>(static_cast<double>(inner_->bytes_per_s()) * fraction))) {}
+
+Ps SustainedDram::ready_at() const {
+  return std::max(inner_->ready_at(), free_);
+}
+
+Ps SustainedDram::occupy(Ps start, Bytes bytes) {
+  // The timing model serves the transfer as it would alone; the ceiling is a second "busy
+  // until": the transfer ends when both are done.
+  const Ps inner_end = start + inner_->occupy(start, bytes);
+  const Ps held = transfer_ps(bytes, ceiling_);
+  free_ = std::max(start, free_) + held;
+  const Ps end = std::max(inner_end, free_);
+  stats_.bytes += bytes;
+  stats_.transfers += 1;
+  stats_.busy_ps += held;
+  return end - start;
 }
 
 }  // namespace infsim

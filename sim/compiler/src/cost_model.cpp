@@ -96,7 +96,8 @@ std::uint64_t dma_queue_bw(const SystemConfig& cfg) {
 }
 /// The DRAM and fabric part of a DRAM transfer's path, which cores on a chip share.
 std::uint64_t dram_fabric_bw(const SystemConfig& cfg) {
-  return std::min(gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
+  // The DRAM at the share of its peak it sustains (dram.sustained_fraction).
+  return std::min(gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s * cfg.dram.sustained_fraction),
                   gib_per_s_to_bytes(cfg.fabric.port_bandwidth_gib_s));
 }
 }  // namespace

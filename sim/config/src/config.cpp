@@ -148,7 +148,11 @@ std::vector<Param> make_params() {
       [](auto& c) -> auto& { return c.core.tensor.weight_load_overlap; },
       "Whether the next fold's weights load while the current fold streams (double-buffered "
       "weight registers). false reproduces the classic analytical formula exactly.",
-      "unpublished: true (double-buffered weights are the usual systolic-array design)"));
+      "fitted (a choice between the two documented schedules): false. With true, the "
+      "BERT-base pipeline row of validation/inf1.json runs at 2.0x its published throughput and "
+      "the single-core BERT-base rows at 1.0-1.3x; with false at 0.99x and 1.01-1.25x "
+      "(docs/VALIDATION.md). Double-buffered weight registers are the usual systolic design, so "
+      "this says that NeuronCore-v1's array, unpublished, did not hide its weight loads"));
   t.push_back(integer("core.vector.flops_per_cycle", "FLOP/cycle", 1, 1 << 20,
       [](auto& c) -> auto& { return c.core.vector_flops_per_cycle; },
       "VectorEngine throughput (ops where each output depends on many inputs: LayerNorm, "
@@ -192,11 +196,10 @@ std::vector<Param> make_params() {
       [](auto& c) -> auto& { return c.core.dma.queue_bandwidth_gib_s; },
       "Bandwidth of one DMA queue: the rate of one transfer (a weight stream, an input, a "
       "stage's output), since a transfer uses one queue.",
-      "fitted: 8.5 GiB/s, the one parameter fitted to the three calibration rows of "
-      "validation/inf1.json, each of which the simulator finds bound by one core's weight "
-      "stream (minimise the largest |log(simulated/published)| over a 0.25 GiB/s grid; "
-      "docs/VALIDATION.md has the procedure and each row's sensitivity); was 64 GiB/s, a "
-      "fabric port's bandwidth, unpublished"));
+      "fitted: 20 GiB/s, to the single-core BERT-base latency row of validation/inf1.json, "
+      "which one core's weight stream bounds (a 2 GiB/s grid; docs/VALIDATION.md has the "
+      "procedure and each row's sensitivity); was 64 GiB/s, a fabric port's bandwidth, "
+      "unpublished"));
   t.push_back(integer("core.dma.descriptor_bytes", "B", 1, std::int64_t{1} << 40,
       [](auto& c) -> auto& { return c.core.dma.descriptor_bytes; },
       "Largest DMA descriptor: a transfer of B bytes is ceil(B / descriptor_bytes) descriptors.",
@@ -349,6 +352,15 @@ std::vector<Param> make_params() {
       [](auto& c) -> auto& { return c.dram.ddr4.frontend_latency_ns; },
       "Controller front end and PHY latency added to every transfer on top of the DDR4 timing.",
       "unpublished: 20 ns, the order of a memory controller pipeline plus DDR PHY"));
+  t.push_back(number("dram.sustained_fraction", "", 0, true, 1,
+      [](auto& c) -> auto& { return c.dram.sustained_fraction; },
+      "Share of the DRAM model's peak that a chip sustains under a run's DMA streams: a second "
+      "busy-until at this fraction of the peak over the timing model (bank conflicts between "
+      "interleaved streams, read-write turnarounds and controller scheduling, which the "
+      "model's chunk-sequential streams do not see); 1 = the timing model alone.",
+      "fitted: 0.72, to the two data-parallel calibration rows of validation/inf1.json, which "
+      "stream every weight from DRAM on every core of a chip (a 0.02 grid; docs/VALIDATION.md, "
+      "procedure)"));
   t.push_back(number("fabric.port_bandwidth_gib_s", "GiB/s", kMinBandwidthGiBs, false, kMaxBandwidthGiBs,
       [](auto& c) -> auto& { return c.fabric.port_bandwidth_gib_s; },
       "On-chip fabric bandwidth of each endpoint port (cores, DRAM controller, link ports), per "

@@ -11,14 +11,14 @@ struct TensorEngineParams {
   std::uint32_t cols = 64;   ///< systolic array columns (the output dimension n maps here)
   /// Whether the next fold's weights load while the current fold streams (double-buffered
   /// weight registers). Off reproduces the classic analytical formula exactly.
-  bool weight_load_overlap = true;
+  bool weight_load_overlap = false;  // fitted (CONFIG.md, docs/VALIDATION.md)
 };
 
 /// A core's DMA engine: queues working in parallel, descriptors with a fixed cost each. Every
 /// value is an assumption (Inferentia-1's DMA is unpublished; see sim/config/src/config.cpp).
 struct DmaParams {
   std::uint32_t queues = 4;                ///< queues per core, used round robin
-  double queue_bandwidth_gib_s = 8.5;      ///< bandwidth of one queue (fitted, CONFIG.md)
+  double queue_bandwidth_gib_s = 20.0;     ///< bandwidth of one queue (fitted, CONFIG.md)
   std::uint64_t descriptor_bytes = 65536;  ///< largest descriptor; transfers are cut into them
   std::uint32_t descriptor_overhead_cycles = 64;  ///< queue cycles per descriptor (fetch, setup)
 };

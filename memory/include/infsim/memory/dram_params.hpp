@@ -69,6 +69,9 @@ struct DramParams {
   std::uint32_t channels = 4;     ///< independent channels sharing the bandwidth (simple model)
   double latency_ns = 100.0;      ///< unloaded access latency (simple model)
   Ddr4Params ddr4;                ///< the DDR4 model's organisation and timing
+  /// Share of the model's peak that the chip's DRAM sustains under the DMA streams of a run: a
+  /// ceiling on top of the timing model (docs/TIMING.md, "Sustained bandwidth"); 1 = none.
+  double sustained_fraction = 0.72;
 };
 
 }  // namespace infsim
