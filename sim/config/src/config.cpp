@@ -474,8 +474,8 @@ std::vector<Param> make_params() {
       "path (interrupt or poll, operating-system scheduling, waking the framework's thread): "
       "each request draws an exponential delay from the run's seeded generator that delays its "
       "result's transfer; 0 = no variation.",
-      "fitted: 100 us, to the published p99/p50 = 1.07 of the BERT-base pipeline row "
-      "(docs/VALIDATION.md, procedure); an exponential tail is the assumed shape"));
+      "fitted: 75 us, to the published p99 of the BERT-base pipeline row (6.3 ms; a 25 us "
+      "grid, docs/VALIDATION.md); an exponential tail is the assumed shape"));
   // clang-format on
   return t;
 }

@@ -34,7 +34,7 @@ struct PipelineParams {
 /// (completion). Neither occupies any resource.
 struct RuntimeParams {
   double overhead_us = 20.0;  ///< fixed part of the host work per inference
-  double jitter_us = 100.0;   ///< mean of the exponential part (0 = no variation)
+  double jitter_us = 75.0;    ///< mean of the exponential part (0 = no variation)
 };
 
 /// The hardware a run simulates. Its fields are grouped like the documented JSON paths, but some
