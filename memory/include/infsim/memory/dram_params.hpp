@@ -61,6 +61,12 @@ struct Ddr4Params {
   }
 };
 
+/// How transfers reach a user's TLM-2.0 memory plugged in with TlmHooks::external_dram
+/// (docs/TLM.md); unused otherwise.
+struct TlmPortParams {
+  std::uint32_t transaction_bytes = 64;  ///< bytes per b_transport: a DDR4 BL8 burst on x64
+};
+
 /// Device DRAM of one chip.
 struct DramParams {
   std::string model = "ddr4";     ///< the timing model's name (dram_registry.hpp)
@@ -69,6 +75,7 @@ struct DramParams {
   std::uint32_t channels = 4;     ///< independent channels sharing the bandwidth (simple model)
   double latency_ns = 100.0;      ///< unloaded access latency (simple model)
   Ddr4Params ddr4;                ///< the DDR4 model's organisation and timing
+  TlmPortParams tlm;              ///< a plugged-in TLM-2.0 memory's transactions
 };
 
 }  // namespace infsim
