@@ -6,6 +6,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 #include "infsim/common/kernel_context.hpp"
+#include "infsim/config.hpp"
 #include "infsim/cores/neuron_core.hpp"
 #include "infsim/interconnect/modules.hpp"
 #include "infsim/memory/dram_module.hpp"
@@ -331,6 +332,13 @@ TEST_CASE("a TLM-2.0 target's error or shrunk delay fails the run, named", "[com
 TEST_CASE("a TLM-2.0 port refuses a transaction size or a slice it cannot map",
           "[component][tlm]") {
   KernelContext kernel;
+  SystemConfig cfg = preset("inf1.xlarge");
+  CHECK_THROWS_WITH(apply_override(cfg, "dram.tlm.transaction_bytes=48"),
+                    Contains("dram.tlm.transaction_bytes = 48: must be one of 8, 16, 32"));
+  CHECK_THROWS_WITH(apply_override(cfg, "dram.tlm.transaction_bytes=8192"),
+                    Contains("must be one of"));
+  apply_override(cfg, "dram.tlm.transaction_bytes=4096");
+  CHECK(cfg.dram.tlm.transaction_bytes == 4096);
   CHECK_THROWS_WITH(TlmMemoryPort("p1", port_params(1'000'000'000, 48)),
                     Contains("dram.tlm.transaction_bytes = 48 is not a power of two"));
   CHECK_THROWS_WITH(TlmMemoryPort("p2", port_params(1'000'000'000, 4096, 16 * 4096, 4)),
