@@ -285,6 +285,33 @@ TEST_CASE(
   CHECK(c.bytes_read == 256 + 100);
 }
 
+TEST_CASE(
+    "a stage's table rows and streamed weights are read from its slice's start every "
+    "request",
+    "[component][tlm]") {
+  KernelContext kernel;
+  RecordingMemory mem("mem");
+  TlmMemoryPort port("port", port_params(32'000'000'000, 64));
+  port.socket.bind(mem.socket);
+  Resource& params = port.view(TlmUse::Parameters, 3, 100, 128);  // 100 B of rows, 128 of weights
+  At go("go", 0, [&] {
+    for (int r = 0; r < 2; ++r) {
+      reserve_path({&params}, 0, 100);  // the rows, before the compute
+      reserve_path({&params}, 0, 128);  // the weights, during it
+    }
+  });
+  kernel.run();
+  const std::uint64_t base = 3 * 2 * kGiB;  // core 3's slice
+  const std::vector<std::pair<std::uint64_t, unsigned>> want{
+      {base, 64}, {base + 64, 36}, {base + 128, 64}, {base + 192, 64}};
+  REQUIRE(mem.seen.size() == 2 * want.size());
+  for (std::size_t i = 0; i < mem.seen.size(); ++i) {
+    CHECK(mem.seen[i].command == tlm::TLM_READ_COMMAND);
+    CHECK(mem.seen[i].address == want[i % 4].first);
+    CHECK(mem.seen[i].length == want[i % 4].second);
+  }
+}
+
 TEST_CASE("a TLM-2.0 memory's utilization is the union of its outstanding transactions",
           "[component][tlm]") {
   KernelContext kernel;

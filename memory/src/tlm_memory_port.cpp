@@ -139,9 +139,14 @@ Resource& TlmMemoryPort::view(TlmUse use, std::uint32_t core, Bytes first, Bytes
   const auto fit = [size](Bytes b) { return b == 0 || b > size ? size : b; };
   std::vector<Segment> pattern;
   switch (use) {
-    case TlmUse::Parameters:
-      pattern.push_back({tlm::TLM_READ_COMMAND, at, fit(first)});
+    case TlmUse::Parameters: {
+      // Table rows, then streamed weights from the next transaction boundary: a request that
+      // reads them in two transfers (tables before the compute, weights during it) ends each on
+      // a boundary, and the next request starts from the region's start again.
+      const Bytes t = map_.transaction;
+      pattern.push_back({tlm::TLM_READ_COMMAND, at, fit((first + t - 1) / t * t + second)});
       break;
+    }
     case TlmUse::Spill: {
       // WRITEs, then READs of the same addresses; the switch is rounded up to a whole
       // transaction so that the READs start aligned too.

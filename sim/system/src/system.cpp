@@ -184,7 +184,7 @@ void System::load_stages(const SystemConfig& cfg, const Plan& plan,
     Chip& chip = *chips[st[s].chip];
     const std::uint32_t local = st[s].core % cfg.cores_per_chip;
     std::vector<Resource*> path{
-        chip.memory_for(TlmUse::Parameters, local, st[s].dram_read_bytes + prog.stream_bytes),
+        chip.memory_for(TlmUse::Parameters, local, st[s].dram_read_bytes, prog.stream_bytes),
         &chip.fabric.model().dram_out(), &chip.fabric.model().core_in(local),
         chip.sbufs[local].get(), chip.dmas[local].get()};
     std::vector<Resource*> spill;  // a plugged-in memory tells spills from parameter reads

@@ -68,9 +68,10 @@ class TlmMemoryPort : public sc_core::sc_module {
   /// The port as a whole (the report's DRAM row): bytes, reservations, and utilization as the
   /// union of the intervals during which at least one transaction was outstanding.
   Resource& resource() { return total_; }
-  /// The path element for transfers of `use` on local core `core`. Parameters: `first` = bytes
-  /// per request (tables and streamed weights); Spill: `first` written, then `second` read per
-  /// request; the rings ignore them. Views are made once per (use, core) and kept.
+  /// The path element for transfers of `use` on local core `core`. Parameters: `first` bytes of
+  /// table rows and `second` of streamed weights per request; Spill: `first` written, then
+  /// `second` read per request; the rings ignore them. Views are made once per (use, core) and
+  /// kept.
   Resource& view(TlmUse use, std::uint32_t core, Bytes first = 0, Bytes second = 0);
   const TlmAddressMap& address_map() const { return map_; }
   Counters counters(Ps end) const;
