@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the built library into a scratch prefix, then builds and runs, as a researcher's own
 # CMake projects would with find_package(infsim):
-#   1. examples/consumer and examples/study against the core package, with finding ONNX, Protobuf
-#      and Eigen3 disabled: the core package needs SystemC and nlohmann_json only;
+#   1. examples/consumer, examples/study and examples/tlm_memory (COMPONENTS tlm) against the
+#      core package, with finding ONNX, Protobuf and Eigen3 disabled: the core package needs
+#      SystemC and nlohmann_json only;
 #   2. examples/consumer with -DCONSUMER_ONNX=ON: find_package(infsim COMPONENTS onnx) and
 #      infsim::onnx, importing a test model when the build wrote one.
 # Usage: scripts/test_consumer.sh BUILD_DIR
@@ -22,6 +23,9 @@ cmake --build "$work/build" -j 2 > /dev/null
 cmake -S "$src/examples/study" -B "$work/study" "${core_only[@]}" > /dev/null
 cmake --build "$work/study" -j 2 > /dev/null
 "$work/study/study" 50
+cmake -S "$src/examples/tlm_memory" -B "$work/tlm_memory" "${core_only[@]}" > /dev/null
+cmake --build "$work/tlm_memory" -j 2 > /dev/null
+"$work/tlm_memory/tlm_memory" 5 0 | tail -n 1
 cmake -S "$src/examples/consumer" -B "$work/build-onnx" -DCMAKE_PREFIX_PATH="$work/prefix" \
       -DCMAKE_BUILD_TYPE=Release -DCONSUMER_ONNX=ON > /dev/null
 cmake --build "$work/build-onnx" -j 2 > /dev/null

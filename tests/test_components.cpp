@@ -4,7 +4,9 @@
 #include <vector>
 
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
 #include "infsim/common/kernel_context.hpp"
+#include "infsim/config.hpp"
 #include "infsim/cores/neuron_core.hpp"
 #include "infsim/interconnect/modules.hpp"
 #include "infsim/memory/dram_module.hpp"
@@ -12,6 +14,7 @@
 #include "support.hpp"
 
 using namespace infsim;
+using Catch::Matchers::Contains;
 
 using namespace infsim::test;
 
@@ -105,6 +108,50 @@ struct FixedLatencyMemory : sc_core::sc_module {
 };
 }  // namespace
 
+namespace {
+TlmMemoryPort::Params port_params(std::uint64_t issue_bytes_per_s, std::uint32_t transaction,
+                                  std::uint64_t capacity = 8 * kGiB, std::uint32_t cores = 4) {
+  TlmMemoryPort::Params p;
+  p.issue_bytes_per_s = issue_bytes_per_s;
+  p.transaction_bytes = transaction;
+  p.capacity_bytes = capacity;
+  p.cores = cores;
+  return p;
+}
+
+/// A target with known timing that records what it receives: one data bus that moves a
+/// transaction in 4 ns, then 50 ns to completion; transactions queue for the bus in call order.
+struct RecordingMemory : sc_core::sc_module {
+  struct Seen {
+    tlm::tlm_command command;
+    std::uint64_t address;
+    unsigned length, streaming_width;
+    Ps issued;  ///< now + the incoming delay
+    bool data, byte_enables, dmi;
+  };
+  tlm_utils::simple_target_socket<RecordingMemory> socket;
+  std::vector<Seen> seen;
+  Ps bus_free = 0;
+  tlm::tlm_response_status answer = tlm::TLM_OK_RESPONSE;
+  bool shrink = false;  ///< answer with a smaller delay than given (a broken target)
+  explicit RecordingMemory(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {
+    socket.register_b_transport(this, &RecordingMemory::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
+    const Ps now = sc_core::sc_time_stamp().value();
+    const Ps at = now + delay.value();
+    seen.push_back({t.get_command(), t.get_address(), t.get_data_length(), t.get_streaming_width(),
+                    at, t.get_data_ptr() != nullptr, t.get_byte_enable_ptr() != nullptr,
+                    t.is_dmi_allowed()});
+    if (t.get_data_ptr() != nullptr && t.is_read())
+      std::fill_n(t.get_data_ptr(), t.get_data_length(), 0xab);  // a target that copies data
+    bus_free = std::max(bus_free, at) + 4'000;
+    delay = shrink ? sc_core::SC_ZERO_TIME : sc_core::sc_time::from_value(bus_free + 50'000 - now);
+    t.set_response_status(answer);
+  }
+};
+}  // namespace
+
 TEST_CASE("the DRAM module through TLM-2.0 times like the direct path", "[component][tlm]") {
   KernelContext kernel;
   DramParams p;  // simple model: 50 GiB/s over 4 channels, 100 ns
@@ -112,13 +159,15 @@ TEST_CASE("the DRAM module through TLM-2.0 times like the direct path", "[compon
   p.sustained_fraction = 1.0;  // the timing model alone
   DramModule direct("direct", p);
   DramModule via_tlm("via_tlm", p);
-  TlmMemoryPort port("port", gib_per_s_to_bytes(50), 1ULL << 30);
+  // One transaction per 4 KiB transfer: the module times it as it times the direct path.
+  TlmMemoryPort port("port", port_params(gib_per_s_to_bytes(50), 4096));
   port.socket.bind(via_tlm.socket);
+  Resource& reads = port.view(TlmUse::Parameters, 0, 8192);
   std::vector<TransferTiming> a, b;
   At go("go", 0, [&] {
     for (int i = 0; i < 2; ++i) {
       a.push_back(reserve_path({&direct.model()}, 0, 4096));
-      b.push_back(reserve_path({&port.resource()}, 0, 4096));
+      b.push_back(reserve_path({&reads}, 0, 4096));
     }
   });
   kernel.run();
@@ -130,20 +179,198 @@ TEST_CASE("the DRAM module through TLM-2.0 times like the direct path", "[compon
   CHECK(b[0].arrival == a[0].arrival);
   CHECK(b[1].arrival == a[1].arrival);
   CHECK(port.resource().stats().bytes == 8192);
+  CHECK(port.counters(1'000'000).transactions == 2);
   CHECK(via_tlm.model().stats().bytes == 8192);
 }
 
 TEST_CASE("a user's TLM-2.0 memory takes the DRAM's place on a path", "[component][tlm]") {
   KernelContext kernel;
   FixedLatencyMemory mem("mem");
-  TlmMemoryPort port("port", 1'000'000'000, 1ULL << 20);
+  TlmMemoryPort port("port", port_params(1'000'000'000, 64));  // 64 ns per 64 B issued
   port.socket.bind(mem.socket);
   Pipe fabric("fabric", 1'000'000'000, 5'000);  // 1 GB/s, 5 ns
   TransferTiming t;
-  At go("go", 10'000, [&] { t = reserve_path({&port.resource(), &fabric}, 10'000, 100); });
+  At go("go", 10'000, [&] {
+    t = reserve_path({&port.view(TlmUse::InputRead, 0), &fabric}, 10'000, 100);
+  });
   kernel.run();
-  // start 10,000; latency 0 + 5,000; slowest of (1,000,000 memory, 100,000 fabric).
-  CHECK(t.arrival == 10'000 + 5'000 + 1'000'000);
+  // 100 B = 64 + 36: issued at 10,000 and 74,000, each done 1 µs later: the port is busy
+  // 1,074,000 - 10,000 = 1,064,000 (the fabric 100,000); arrival = start + 5,000 + 1,064,000.
+  CHECK(t.arrival == 10'000 + 5'000 + 1'064'000);
+  CHECK(port.counters(t.arrival).transactions == 2);
+}
+
+TEST_CASE(
+    "a transfer reaches a TLM-2.0 target as transaction-sized READs at consecutive "
+    "addresses, timed by the target",
+    "[component][tlm]") {
+  KernelContext kernel;
+  RecordingMemory mem("mem");
+  // 32 GB/s: one 64 B transaction every 2,000 ps. Four cores share 8 GiB: 2 GiB slices.
+  TlmMemoryPort port("port", port_params(32'000'000'000, 64));
+  port.socket.bind(mem.socket);
+  TransferTiming t;
+  At go("go", 0, [&] { t = reserve_path({&port.view(TlmUse::Parameters, 1, 4096)}, 0, 4096); });
+  kernel.run();
+  REQUIRE(mem.seen.size() == 4096 / 64);
+  for (std::size_t i = 0; i < mem.seen.size(); ++i) {
+    const auto& s = mem.seen[i];
+    CHECK(s.command == tlm::TLM_READ_COMMAND);
+    CHECK(s.address == 2 * kGiB + 64 * i);  // core 1's slice, parameters from its start
+    CHECK(s.length == 64);
+    CHECK(s.streaming_width == 64);
+    CHECK(s.issued == 2'000 * i);
+    CHECK(s.data);
+    CHECK_FALSE(s.byte_enables);
+    CHECK_FALSE(s.dmi);
+  }
+  // The bus (4 ns a transaction) is slower than the issue (2 ns): transaction i has the bus
+  // over [4,000 i, 4,000 (i + 1)) and completes 50,000 later; the last, i = 63, at
+  // 256,000 + 50,000 = 306,000, which is when the transfer's data has left the memory.
+  CHECK(t.arrival == 306'000);
+  const TlmMemoryPort::Counters c = port.counters(1'000'000);
+  CHECK(c.transactions == 64);
+  CHECK(c.reads == 64);
+  CHECK(c.bytes_read == 4096);
+  CHECK(c.bytes_written == 0);
+  CHECK(c.busy_ps == 306'000);  // one transaction or more outstanding over [0, 306,000)
+}
+
+TEST_CASE(
+    "spills reach a TLM-2.0 target as WRITEs, then READs of the same addresses; the "
+    "input ring's reads follow its writes",
+    "[component][tlm]") {
+  KernelContext kernel;
+  RecordingMemory mem("mem");
+  TlmMemoryPort port("port", port_params(32'000'000'000, 64));
+  port.socket.bind(mem.socket);
+  At go("go", 0, [&] {
+    // 128 B written and read back per request; two requests.
+    reserve_path({&port.view(TlmUse::Spill, 0, 128, 128)}, 0, 256);
+    reserve_path({&port.view(TlmUse::Spill, 0, 128, 128)}, 0, 256);
+    // A 100-byte input: written by the host, then read by the core.
+    reserve_path({&port.view(TlmUse::InputWrite, 2)}, 0, 100);
+    reserve_path({&port.view(TlmUse::InputRead, 2)}, 0, 100);
+  });
+  kernel.run();
+  REQUIRE(mem.seen.size() == 8 + 4);
+  const std::uint64_t spill = 3 * kGiB / 2;  // core 0's spill region: 3/4 of its 2 GiB slice
+  for (int r = 0; r < 2; ++r) {
+    const auto* x = &mem.seen[static_cast<std::size_t>(4 * r)];
+    CHECK(x[0].command == tlm::TLM_WRITE_COMMAND);
+    CHECK(x[0].address == spill);
+    CHECK(x[1].command == tlm::TLM_WRITE_COMMAND);
+    CHECK(x[1].address == spill + 64);
+    CHECK(x[2].command == tlm::TLM_READ_COMMAND);
+    CHECK(x[2].address == spill);
+    CHECK(x[3].command == tlm::TLM_READ_COMMAND);
+    CHECK(x[3].address == spill + 64);
+  }
+  const std::uint64_t input = 2 * 2 * kGiB + kGiB;  // core 2's input ring: half its slice in
+  const auto* in = &mem.seen[8];
+  CHECK(in[0].command == tlm::TLM_WRITE_COMMAND);
+  CHECK(in[0].address == input);
+  CHECK(in[0].length == 64);
+  CHECK(in[1].command == tlm::TLM_WRITE_COMMAND);
+  CHECK(in[1].address == input + 64);
+  CHECK(in[1].length == 36);
+  CHECK(in[2].command == tlm::TLM_READ_COMMAND);
+  CHECK(in[2].address == input);
+  CHECK(in[3].command == tlm::TLM_READ_COMMAND);
+  CHECK(in[3].address == input + 64);
+  CHECK(in[3].length == 36);
+  const TlmMemoryPort::Counters c = port.counters(1'000'000);
+  CHECK(c.writes == 4 + 2);
+  CHECK(c.reads == 4 + 2);
+  CHECK(c.bytes_written == 256 + 100);
+  CHECK(c.bytes_read == 256 + 100);
+}
+
+TEST_CASE(
+    "a stage's table rows and streamed weights are read from its slice's start every "
+    "request",
+    "[component][tlm]") {
+  KernelContext kernel;
+  RecordingMemory mem("mem");
+  TlmMemoryPort port("port", port_params(32'000'000'000, 64));
+  port.socket.bind(mem.socket);
+  Resource& params = port.view(TlmUse::Parameters, 3, 100, 128);  // 100 B of rows, 128 of weights
+  At go("go", 0, [&] {
+    for (int r = 0; r < 2; ++r) {
+      reserve_path({&params}, 0, 100);  // the rows, before the compute
+      reserve_path({&params}, 0, 128);  // the weights, during it
+    }
+  });
+  kernel.run();
+  const std::uint64_t base = 3 * 2 * kGiB;  // core 3's slice
+  const std::vector<std::pair<std::uint64_t, unsigned>> want{
+      {base, 64}, {base + 64, 36}, {base + 128, 64}, {base + 192, 64}};
+  REQUIRE(mem.seen.size() == 2 * want.size());
+  for (std::size_t i = 0; i < mem.seen.size(); ++i) {
+    CHECK(mem.seen[i].command == tlm::TLM_READ_COMMAND);
+    CHECK(mem.seen[i].address == want[i % 4].first);
+    CHECK(mem.seen[i].length == want[i % 4].second);
+  }
+}
+
+TEST_CASE("a TLM-2.0 memory's utilization is the union of its outstanding transactions",
+          "[component][tlm]") {
+  KernelContext kernel;
+  FixedLatencyMemory mem("mem");                                // 1 µs each, no queueing
+  TlmMemoryPort port("port", port_params(64'000'000'000, 64));  // 1,000 ps per 64 B
+  port.socket.bind(mem.socket);
+  Resource& a = port.view(TlmUse::Parameters, 0, 640);
+  Resource& b = port.view(TlmUse::Parameters, 1, 640);
+  At go("go", 0, [&] {
+    // Reserved out of order (b's start is later than a's): the union does not care.
+    reserve_path({&b}, 500'000, 640);  // issued 500,000 .. 509,000: busy [500,000, 1,509,000)
+    reserve_path({&a}, 0, 640);        // issued 0 .. 9,000: busy [0, 1,009,000)
+  });
+  At later("later", 3'000'000, [&] {
+    reserve_path({&a}, 3'000'000, 64);  // busy [3,000,000, 4,000,000)
+  });
+  kernel.run();
+  // Union: [0, 1,509,000) + [3,000,000, 4,000,000) = 2,509,000 ps (the sum would be 3,018,000).
+  CHECK(port.counters(10'000'000).busy_ps == 2'509'000);
+  CHECK(port.resource().utilization(10'000'000) == Approx(0.2509));
+  // Up to 3,500,000 only: 1,509,000 + 500,000.
+  CHECK(port.counters(3'500'000).busy_ps == 2'009'000);
+  CHECK(port.counters(10'000'000).transactions == 21);
+}
+
+TEST_CASE("a TLM-2.0 target's error or shrunk delay fails the run, named", "[component][tlm]") {
+  for (const bool shrink : {false, true}) {
+    KernelContext kernel;
+    RecordingMemory mem("mem");
+    if (!shrink) mem.answer = tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    mem.shrink = shrink;
+    TlmMemoryPort port("port", port_params(32'000'000'000, 64));
+    port.socket.bind(mem.socket);
+    At go("go", 0, [&] { reserve_path({&port.view(TlmUse::OutputWrite, 0)}, 1'000, 128); });
+    if (shrink)
+      CHECK_THROWS_WITH(kernel.run(), Contains("port: the memory target returned a delay of 0 ps "
+                                               "for a WRITE issued with 1000 ps"));
+    else
+      CHECK_THROWS_WITH(kernel.run(), Contains("port: the memory target answered "
+                                               "TLM_ADDRESS_ERROR_RESPONSE to a WRITE of 64 bytes "
+                                               "at 0x50000000"));
+  }
+}
+
+TEST_CASE("a TLM-2.0 port refuses a transaction size or a slice it cannot map",
+          "[component][tlm]") {
+  KernelContext kernel;
+  SystemConfig cfg = preset("inf1.xlarge");
+  CHECK_THROWS_WITH(apply_override(cfg, "dram.tlm.transaction_bytes=48"),
+                    Contains("dram.tlm.transaction_bytes = 48: must be one of 8, 16, 32"));
+  CHECK_THROWS_WITH(apply_override(cfg, "dram.tlm.transaction_bytes=8192"),
+                    Contains("must be one of"));
+  apply_override(cfg, "dram.tlm.transaction_bytes=4096");
+  CHECK(cfg.dram.tlm.transaction_bytes == 4096);
+  CHECK_THROWS_WITH(TlmMemoryPort("p1", port_params(1'000'000'000, 48)),
+                    Contains("dram.tlm.transaction_bytes = 48 is not a power of two"));
+  CHECK_THROWS_WITH(TlmMemoryPort("p2", port_params(1'000'000'000, 4096, 16 * 4096, 4)),
+                    Contains("dram.capacity_gib gives each of the 4 cores less than 32768 bytes"));
 }
 
 TEST_CASE("the DRAM module refuses bad TLM-2.0 transactions", "[component][tlm]") {

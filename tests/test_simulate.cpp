@@ -218,15 +218,16 @@ TEST_CASE("a report carries the figures scripts rely on", "[simulate][report]") 
 }
 
 namespace {
-/// A user's TLM-2.0 memory: every access takes exactly 1 ms, whatever its size.
+/// A user's TLM-2.0 memory: every access takes exactly 1 ms, whatever its size; it keeps what it
+/// was asked.
 struct SlowMemory : sc_core::sc_module {
   tlm_utils::simple_target_socket<SlowMemory> socket;
-  std::uint64_t accesses = 0;
+  std::vector<std::pair<bool, std::uint64_t>> seen;  ///< (write, address)
   explicit SlowMemory(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {
     socket.register_b_transport(this, &SlowMemory::b_transport);
   }
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
-    ++accesses;
+    seen.emplace_back(t.is_write(), t.get_address());
     delay += sc_core::sc_time(1, sc_core::SC_MS);
     t.set_response_status(tlm::TLM_OK_RESPONSE);
   }
@@ -237,6 +238,7 @@ TEST_CASE("a user's TLM-2.0 memory replaces the DRAM on every path", "[simulate]
   SystemConfig cfg = preset("inf1.xlarge");
   apply_override(cfg, "dram.model=simple");
   const Report ours = simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1));
+  CHECK(ours.dram_tlm.empty());
   TlmHooks hooks;
   std::vector<SlowMemory*> made;
   hooks.external_dram = [&](std::uint32_t chip, tlm::tlm_target_socket<>*& socket) {
@@ -245,14 +247,42 @@ TEST_CASE("a user's TLM-2.0 memory replaces the DRAM on every path", "[simulate]
     socket = &m->socket;
     return m;
   };
+  std::vector<std::pair<bool, std::uint64_t>> seen;  // copied in after_run: the module then goes
+  hooks.after_run = [&](std::uint32_t chip, sc_core::sc_module& m) {
+    CHECK(chip == 0);
+    CHECK(&m == made.at(0));
+    seen = dynamic_cast<SlowMemory&>(m).seen;
+  };
   const Report theirs =
       simulate(cfg, tiny(), compile(tiny(), cfg, {1, 1}), requests(1), RunOptions{}, hooks);
   // One request crosses DRAM four times (host write, read to the core, result write, read to
-  // the host); each access now takes 1 ms instead of about 100 ns.
+  // the host), 128 B each: two 64 B transactions issued 1,193 ps apart (64 B at 50 GiB/s), each
+  // done 1 ms after its issue, instead of about 100 ns a transfer.
   CHECK(theirs.latency_ms.max > ours.latency_ms.max + 4.0 - 0.01);
   CHECK(theirs.latency_ms.max < ours.latency_ms.max + 4.0 + 0.01);
   CHECK(made.size() == 1);
   CHECK(theirs.drams.at(0).transfers == 4);
+  // The input ring of core 0 from 1 GiB (half its 2 GiB slice), the output ring from 1.25 GiB.
+  const std::uint64_t in = kGiB, out = kGiB + kGiB / 4;
+  const std::vector<std::pair<bool, std::uint64_t>> want{
+      {true, in},  {true, in + 64},  {false, in},  {false, in + 64},
+      {true, out}, {true, out + 64}, {false, out}, {false, out + 64}};
+  CHECK(seen == want);
+  REQUIRE(theirs.dram_tlm.size() == 1);
+  const TlmMemoryReport& t = theirs.dram_tlm[0];
+  CHECK(t.chip == 0);
+  CHECK(t.transactions == 8);
+  CHECK(t.reads == 4);
+  CHECK(t.writes == 4);
+  CHECK(t.bytes_read == 256);
+  CHECK(t.bytes_written == 256);
+  // Four transfers one after the other, each outstanding 1 ms + 1,193 ps.
+  CHECK(t.utilization * theirs.simulated_time_s == Approx(4 * (1e-3 + 1.193e-9)).epsilon(1e-6));
+  CHECK(theirs.drams.at(0).utilization == Approx(t.utilization));
+  const nlohmann::json j = to_json(theirs);
+  CHECK(j["dram_tlm"][0]["transactions"] == 8);
+  CHECK_THAT(format_text(theirs),
+             Contains("chip0 TLM-2.0 memory: 8 transactions (4 READ, 4 WRITE)"));
   TlmHooks broken;
   broken.external_dram = [](std::uint32_t, tlm::tlm_target_socket<>*&) { return nullptr; };
   CHECK_THROWS_WITH(

@@ -33,9 +33,11 @@ void NeuronCore::load(const StageProgram& program, StageOutput* out, InputReleas
   release_ = release;
 }
 
-void NeuronCore::set_dram_path(TransferScheduler* xfer, std::vector<Resource*> path) {
+void NeuronCore::set_dram_path(TransferScheduler* xfer, std::vector<Resource*> path,
+                               std::vector<Resource*> spill_path) {
   xfer_ = xfer;
   dram_path_ = std::move(path);
+  spill_path_ = std::move(spill_path);
 }
 
 void NeuronCore::transfer_done(std::uint64_t tag) {
@@ -119,7 +121,8 @@ void NeuronCore::step() {
     }
     if (program_.spill_bytes > 0) {
       ++overlapped_;
-      xfer_->start(dram_path_, program_.spill_bytes, 0, this, kSpillTag);
+      xfer_->start(spill_path_.empty() ? dram_path_ : spill_path_, program_.spill_bytes, 0, this,
+                   kSpillTag);
     }
     if (overlapped_ > 0) return;  // the end is known when the last chunk arrives
   }

@@ -361,6 +361,15 @@ std::vector<Param> make_params() {
       "fitted: 0.72, to the two data-parallel calibration rows of validation/inf1.json, which "
       "stream every weight from DRAM on every core of a chip (a 0.02 grid; docs/VALIDATION.md, "
       "procedure)"));
+  t.push_back(integer_of("dram.tlm.transaction_bytes", "B",
+      {8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096},
+      [](auto& c) -> auto& { return c.dram.tlm.transaction_bytes; },
+      "Bytes per b_transport when a user's TLM-2.0 memory replaces a chip's DRAM "
+      "(TlmHooks::external_dram, docs/TLM.md): every transfer reaches it as transactions of this "
+      "size (a shorter one where a region or the transfer ends), aligned to it; unused "
+      "otherwise.",
+      "a choice: 64 B, one DDR4 BL8 burst on a 64-bit channel, the request size DRAMSys's DDR4 "
+      "configurations expect; a power of two up to a 4 KiB page"));
   t.push_back(number("fabric.port_bandwidth_gib_s", "GiB/s", kMinBandwidthGiBs, false, kMaxBandwidthGiBs,
       [](auto& c) -> auto& { return c.fabric.port_bandwidth_gib_s; },
       "On-chip fabric bandwidth of each endpoint port (cores, DRAM controller, link ports), per "

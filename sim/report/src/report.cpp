@@ -200,6 +200,11 @@ std::string format_text(const Report& r) {
     o << "  chip" << d.chip << " reads: " << d.transfers << " transfers, wait us p50 "
       << std::setprecision(3) << d.wait_us.p50 << " p99 " << d.wait_us.p99 << ", latency us p50 "
       << d.latency_us.p50 << " p99 " << d.latency_us.p99 << " max " << d.latency_us.max << "\n";
+  for (const auto& d : r.dram_tlm)
+    o << "  chip" << d.chip << " TLM-2.0 memory: " << d.transactions << " transactions (" << d.reads
+      << " READ, " << d.writes << " WRITE), " << human_bytes(d.bytes_read) << " read, "
+      << human_bytes(d.bytes_written) << " written, outstanding " << pct(d.utilization)
+      << " of the time\n";
   table("host PCIe links", r.host_links);
   return o.str();
 }

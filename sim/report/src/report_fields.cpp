@@ -242,6 +242,20 @@ void visit_fields(const DramReadReport& d, StatVisitor& v) {
   visit_summary(d.latency_us, "latency_us", "us", "asking to the last byte arriving", v);
 }
 
+void visit_fields(const TlmMemoryReport& d, StatVisitor& v) {
+  v.stat({"chip", "", "the chip whose DRAM a user's TLM-2.0 memory replaced"}, d.chip);
+  v.stat({"transactions", "", "b_transport calls (dram.tlm.transaction_bytes each at most)"},
+         d.transactions);
+  v.stat({"reads", "", "READ transactions"}, d.reads);
+  v.stat({"writes", "", "WRITE transactions"}, d.writes);
+  v.stat({"bytes_read", "B", "bytes of the READs"}, d.bytes_read);
+  v.stat({"bytes_written", "B", "bytes of the WRITEs"}, d.bytes_written);
+  v.stat({"utilization", "share",
+          "time with at least one transaction outstanding (issue to annotated completion) / "
+          "simulated time"},
+         d.utilization);
+}
+
 ResourceReport resource_report(const std::string& name, const StatProvider& p, Ps end) {
   StatCapture c;
   p.visit_stats(c, end);
@@ -260,6 +274,7 @@ nlohmann::json to_json(const Report& r) {
   j["dram"] = table_json(r.drams);
   j["dram_stats"] = table_json(r.dram_stats);
   j["dram_reads"] = table_json(r.dram_reads);
+  j["dram_tlm"] = table_json(r.dram_tlm);
   j["host_links"] = table_json(r.host_links);
   j["fabric"] = table_json(r.fabric);
   j["state_buffers"] = table_json(r.state_buffers);
@@ -291,6 +306,8 @@ std::string report_reference_markdown() {
   table_reference<DramStatsReport>(md, "dram_stats",
                                    "chip, with a DRAM model that has rows (`dram.model = ddr4`)");
   table_reference<DramReadReport>(md, "dram_reads", "chip whose DRAM was read");
+  table_reference<TlmMemoryReport>(
+      md, "dram_tlm", "chip whose DRAM a user's TLM-2.0 memory replaced (docs/TLM.md)");
   md << "<!-- End of the generated reference. -->\n";
   return md.str();
 }

@@ -115,6 +115,11 @@ void fill_resources(Report& r, System& sys, const SystemConfig& cfg, Ps end) {
                                        : static_cast<double>(r.drams.back().bytes) / ps_to_s(end) /
                                              static_cast<double>(kGiB)});
     }
+    if (chip->port != nullptr) {
+      const TlmMemoryPort::Counters c = chip->port->counters(end);
+      r.dram_tlm.push_back({static_cast<std::uint32_t>(r.drams.size() - 1), c.transactions, c.reads,
+                            c.writes, c.bytes_read, c.bytes_written, share(c.busy_ps, end)});
+    }
     r.host_links.push_back(resource_report(chip->pcie.model().to_device(), end));
     r.host_links.push_back(resource_report(chip->pcie.model().to_host(), end));
     FabricModel& fab = chip->fabric.model();
@@ -314,6 +319,9 @@ Report simulate(const SystemConfig& cfg, const Graph& g, const Plan& plan, const
     throw Error("the run reached " + std::to_string(ps_to_s(end)) +
                 " s of simulated time, the edge of the simulated clock's range (2^62 ps); its "
                 "figures would be meaningless: simulate fewer requests or faster hardware");
+  if (hooks.after_run)
+    for (std::uint32_t c = 0; c < cfg.chips; ++c)
+      if (sys->chips[c]->external != nullptr) hooks.after_run(c, *sys->chips[c]->external);
   const std::uint64_t measured =
       host.completed() > warmup ? host.completed() - warmup : std::uint64_t{0};
   const Ps window = measured == 0 ? 0 : host.last_completion() - host.window_start();

@@ -29,12 +29,26 @@ Chip::Chip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t 
     if (external == nullptr || socket == nullptr)
       throw Error(std::string(this->name()) +
                   ": TlmHooks::external_dram must return a module and set its target socket");
-    port = std::make_unique<TlmMemoryPort>(
-        "memory_port", gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s),
-        static_cast<std::uint64_t>(cfg.dram.capacity_gib * static_cast<double>(kGiB)));
+    TlmMemoryPort::Params pp;
+    pp.issue_bytes_per_s = gib_per_s_to_bytes(cfg.dram.bandwidth_gib_s);
+    pp.transaction_bytes = cfg.dram.tlm.transaction_bytes;
+    pp.capacity_bytes =
+        static_cast<std::uint64_t>(cfg.dram.capacity_gib * static_cast<double>(kGiB));
+    pp.cores = cfg.cores_per_chip;
+    port = std::make_unique<TlmMemoryPort>("memory_port", pp);
     port->socket.bind(*socket);
     memory = &port->resource();
   }
+}
+
+Resource* Chip::memory_for(TlmUse use, std::uint32_t core, Bytes first, Bytes second) {
+  if (port == nullptr) return memory;
+  Resource* v = &port->view(use, core, first, second);
+  const bool reads = use == TlmUse::Parameters || use == TlmUse::Spill ||
+                     use == TlmUse::InputRead || use == TlmUse::OutputRead;
+  if (reads && std::find(read_ends.begin(), read_ends.end(), v) == read_ends.end())
+    read_ends.push_back(v);
+  return v;
 }
 
 System::System(sc_core::sc_module_name name, const SystemConfig& cfg, const Graph& g,
@@ -72,6 +86,8 @@ System::System(sc_core::sc_module_name name, const SystemConfig& cfg, const Grap
                                 tracer.get(),
                                 std::move(progress));
   load_stages(cfg, plan, hop_into);
+  for (std::uint32_t c = 0; c < cfg.chips; ++c)
+    for (Resource* r : chips[c]->read_ends) dram_reads.watch(r, c);
 }
 
 void System::build_tracer(const SystemConfig& cfg, const Graph& g, const Plan& plan,
@@ -133,14 +149,14 @@ std::vector<Lane> System::build_lanes(const SystemConfig& cfg, const Plan& plan)
     lane.first = &core(a.core);
     lane.credits = cfg.pipeline.buffer_depth;
     lane.in_pcie = {&in_chip.pcie.model().to_device(), &in_fab.host_out(), &in_fab.dram_in(),
-                    in_chip.memory};
-    lane.in_core = {in_chip.memory, &in_fab.dram_out(), &in_fab.core_in(fl),
-                    in_chip.sbufs[fl].get(), in_chip.dmas[fl].get()};
+                    in_chip.memory_for(TlmUse::InputWrite, fl)};
+    lane.in_core = {in_chip.memory_for(TlmUse::InputRead, fl), &in_fab.dram_out(),
+                    &in_fab.core_in(fl), in_chip.sbufs[fl].get(), in_chip.dmas[fl].get()};
     lane.in_overhead = in_chip.pcie.model().overhead();
     lane.out_dram = {out_chip.dmas[ll].get(), out_chip.sbufs[ll].get(), &out_fab.core_out(ll),
-                     &out_fab.dram_in(), out_chip.memory};
-    lane.out_pcie = {out_chip.memory, &out_fab.dram_out(), &out_fab.host_in(),
-                     &out_chip.pcie.model().to_host()};
+                     &out_fab.dram_in(), out_chip.memory_for(TlmUse::OutputWrite, ll)};
+    lane.out_pcie = {out_chip.memory_for(TlmUse::OutputRead, ll), &out_fab.dram_out(),
+                     &out_fab.host_in(), &out_chip.pcie.model().to_host()};
     lane.out_overhead = out_chip.pcie.model().overhead();
     if (tr != nullptr) {
       const std::string group = plan.groups > 1 ? "group " + std::to_string(l) + " " : "";
@@ -170,10 +186,17 @@ void System::load_stages(const SystemConfig& cfg, const Plan& plan,
     prog.spill_tiles = st[s].spill_tiles;
     Chip& chip = *chips[st[s].chip];
     const std::uint32_t local = st[s].core % cfg.cores_per_chip;
-    core(st[s].core)
-        .set_dram_path(&xfer, {chip.memory, &chip.fabric.model().dram_out(),
-                               &chip.fabric.model().core_in(local), chip.sbufs[local].get(),
-                               chip.dmas[local].get()});
+    std::vector<Resource*> path{
+        chip.memory_for(TlmUse::Parameters, local, st[s].dram_read_bytes, prog.stream_bytes),
+        &chip.fabric.model().dram_out(), &chip.fabric.model().core_in(local),
+        chip.sbufs[local].get(), chip.dmas[local].get()};
+    std::vector<Resource*> spill;  // a plugged-in memory tells spills from parameter reads
+    if (chip.port != nullptr && prog.spill_bytes > 0) {
+      spill = path;
+      spill.front() =
+          chip.memory_for(TlmUse::Spill, local, st[s].spill_write_bytes, st[s].spill_read_bytes);
+    }
+    core(st[s].core).set_dram_path(&xfer, std::move(path), std::move(spill));
     const bool last = s + 1 == n || st[s + 1].group != st[s].group;
     StageOutput* out =
         last ? static_cast<StageOutput*>(&host->port(static_cast<std::uint32_t>(lane)))

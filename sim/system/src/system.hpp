@@ -41,7 +41,12 @@ class Chip : public sc_core::sc_module {
   HostLink pcie;
   std::unique_ptr<sc_core::sc_module> external;  ///< a user's memory (TlmHooks), if any
   std::unique_ptr<TlmMemoryPort> port;           ///< the path's way into it
-  Resource* memory = &dram.model();              ///< what transfers to and from DRAM reserve
+  Resource* memory = &dram.model();              ///< the DRAM as a whole (the report's row)
+  /// What a transfer of `use` for local core `core` reserves at the DRAM end: the DRAM, or a
+  /// view of the port that gives it its command and addresses (TlmMemoryPort::view). A view
+  /// that starts a path (reads) is also kept in `read_ends` for the DRAM read statistics.
+  Resource* memory_for(TlmUse use, std::uint32_t core, Bytes first = 0, Bytes second = 0);
+  std::vector<Resource*> read_ends;
 };
 
 /// The buffers between stage s and s+1: credits for the downstream input buffers, the path the
@@ -87,14 +92,20 @@ class Hop final : public StageOutput, public InputRelease, public TransferReceiv
 /// Read-latency statistics per chip DRAM: every transfer whose path starts at a chip's memory.
 class DramReadStats final : public TransferObserver {
  public:
+  /// Counts transfers that start at `memory` for `chip` (a chip may have several: the views of
+  /// a plugged-in memory).
   void watch(const Resource* memory, std::uint32_t chip) {
-    chips_.push_back({memory, chip, 0, {}, {}});
+    std::size_t slot = 0;
+    while (slot < chips_.size() && chips_[slot].chip != chip) ++slot;
+    if (slot == chips_.size()) chips_.push_back({chip, 0, {}, {}});
+    ends_.push_back({memory, slot});
   }
   void transfer(const std::vector<Resource*>& path, Bytes, Ps requested,
                 const TransferTiming& t) override {
     if (path.empty()) return;
-    for (auto& c : chips_)
-      if (c.memory == path.front()) {
+    for (const auto& e : ends_)
+      if (e.memory == path.front()) {
+        PerChip& c = chips_[e.slot];
         ++c.transfers;
         c.wait.add(t.start - requested);
         c.latency.add(t.arrival - requested);
@@ -115,8 +126,12 @@ class DramReadStats final : public TransferObserver {
   }
 
  private:
-  struct PerChip {
+  struct End {
     const Resource* memory;
+    std::size_t slot;  ///< in chips_
+  };
+  std::vector<End> ends_;
+  struct PerChip {
     std::uint32_t chip;
     std::uint64_t transfers;
     LatencyRecorder wait, latency;

@@ -24,8 +24,10 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver, public St
 
   /// Loads a stage. `release` may be null (nothing upstream to tell).
   void load(const StageProgram& program, StageOutput* out, InputRelease* release);
-  /// Where reads from device DRAM go (needed when the program reads DRAM).
-  void set_dram_path(TransferScheduler* xfer, std::vector<Resource*> path);
+  /// Where reads from device DRAM go (needed when the program reads DRAM). Spills go over
+  /// `spill_path` when it is given (a plugged-in TLM-2.0 memory tells them apart), else `path`.
+  void set_dram_path(TransferScheduler* xfer, std::vector<Resource*> path,
+                     std::vector<Resource*> spill_path = {});
   /// The core's State Buffer port: each request's operand reads occupy it (StateBufferPort::
   /// engine_reads), which may stretch the compute when the port is too slow or busy.
   void set_state_buffer(StateBufferPort* port) { sbuf_ = port; }
@@ -67,6 +69,7 @@ class NeuronCore : public sc_core::sc_module, public TransferReceiver, public St
   Ps compute_ps_ = 0;  ///< its compute time (State Buffer port included)
   TransferScheduler* xfer_ = nullptr;
   std::vector<Resource*> dram_path_;
+  std::vector<Resource*> spill_path_;  ///< empty: spills go over dram_path_
   StateBufferPort* sbuf_ = nullptr;
   bool holding_ = false;  ///< a computed result waits for the downstream buffer
   Ps hold_since_ = 0;

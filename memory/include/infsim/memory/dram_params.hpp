@@ -61,6 +61,12 @@ struct Ddr4Params {
   }
 };
 
+/// How transfers reach a user's TLM-2.0 memory plugged in with TlmHooks::external_dram
+/// (docs/TLM.md); unused otherwise.
+struct TlmPortParams {
+  std::uint32_t transaction_bytes = 64;  ///< bytes per b_transport: a DDR4 BL8 burst on x64
+};
+
 /// Device DRAM of one chip.
 struct DramParams {
   std::string model = "ddr4";     ///< the timing model's name (dram_registry.hpp)
@@ -72,6 +78,7 @@ struct DramParams {
   /// Share of the model's peak that the chip's DRAM sustains under the DMA streams of a run: a
   /// ceiling on top of the timing model (docs/TIMING.md, "Sustained bandwidth"); 1 = none.
   double sustained_fraction = 0.72;
+  TlmPortParams tlm;              ///< a plugged-in TLM-2.0 memory's transactions
 };
 
 }  // namespace infsim

@@ -64,6 +64,16 @@ struct DramStatsReport {
   double bandwidth_gib_s = 0;   ///< bytes moved / simulated time
 };
 
+/// A user's TLM-2.0 memory in place of a chip's DRAM (TlmHooks::external_dram), measured at
+/// the port that issues its transactions (docs/TLM.md).
+struct TlmMemoryReport {
+  std::uint32_t chip = 0;
+  std::uint64_t transactions = 0;  ///< b_transport calls
+  std::uint64_t reads = 0, writes = 0;
+  std::uint64_t bytes_read = 0, bytes_written = 0;
+  double utilization = 0;  ///< time with a transaction outstanding / simulated time
+};
+
 /// Reads from one chip's DRAM (transfers whose path starts at it: inputs to the first stage,
 /// tables, streamed weights, results to the host), over the whole run.
 struct DramReadReport {
@@ -117,6 +127,7 @@ struct Report {
   std::vector<ResourceReport> links, drams, host_links, fabric;
   std::vector<DramStatsReport> dram_stats;  ///< per chip, with the DDR4 model
   std::vector<DramReadReport> dram_reads;   ///< per chip with reads
+  std::vector<TlmMemoryReport> dram_tlm;    ///< per chip with a plugged-in TLM-2.0 memory
   /// Per core: its State Buffer port (bytes = DMA + engine operand bytes; transfers = DMAs +
   /// requests computed) and its DMA engine (utilization averaged over its queues).
   std::vector<ResourceReport> state_buffers, dma_engines;
@@ -134,6 +145,7 @@ void visit_fields(const CoreReport& c, StatVisitor& v);
 void visit_fields(const ResourceReport& x, StatVisitor& v);
 void visit_fields(const DramStatsReport& d, StatVisitor& v);
 void visit_fields(const DramReadReport& d, StatVisitor& v);
+void visit_fields(const TlmMemoryReport& d, StatVisitor& v);
 
 /// A Resource's (or any provider's) `bytes`, `transfers` and `utilization` at `end`, under
 /// `name`.
