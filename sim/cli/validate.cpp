@@ -189,6 +189,14 @@ std::string fixed(double v, int digits) {
   return s.str();
 }
 
+/// A latency in ms: two decimals, or three significant digits below 1 ms (a tiny model's 0.0123).
+std::string ms(double v) {
+  if (v >= 1 || v == 0) return fixed(v, 2);
+  std::ostringstream s;
+  s << std::setprecision(3) << v;
+  return s.str();
+}
+
 std::string percent(double ratio) {
   const double pc = 100.0 * (ratio - 1);
   return (pc >= 0 ? "+" : "") + fixed(pc, 1) + "%";
@@ -314,8 +322,8 @@ void print_table(std::ostream& out, const std::vector<const ValidationRow*>& row
     col(out, fixed(c.throughput_ratio, 2), 8);
     const auto lat = [&](double sim, const std::optional<double>& pub,
                          const std::optional<double>& ratio) {
-      col(out, fixed(sim, 2), 8);
-      col(out, pub ? fixed(*pub, 2) : "-", 9);
+      col(out, ms(sim), 8);
+      col(out, pub ? ms(*pub) : "-", 9);
       col(out, ratio ? fixed(*ratio, 2) : "-", 9);
     };
     lat(c.p50, r.published.p50_ms, c.p50_ratio);
@@ -349,6 +357,50 @@ std::string summary_line(const std::string& role, const std::vector<const Valida
          " rows within tolerance; worst error " + rows[worst]->id + " " + c.worst_metric + " x" +
          fixed(c.worst_ratio, 2) + " (" + percent(c.worst_ratio) + ", tolerance " +
          std::to_string(std::lround(100 * rows[worst]->tolerance)) + "%)";
+}
+
+/// The sensitivity table: a line per parameter and move, a column per row, each cell the
+/// throughput ratio sim/pub and, in parentheses, the p50 ratio where published.
+void print_sensitivity(std::ostream& out, const std::vector<const ValidationRow*>& rows,
+                       const std::vector<Comparison>& base, const std::vector<ParamMoves>& params,
+                       double delta) {
+  const auto cell_text = [](const Comparison& c) {
+    return fixed(c.throughput_ratio, 2) + (c.p50_ratio ? " (" + fixed(*c.p50_ratio, 2) + ")" : "");
+  };
+  std::size_t pw = 9;
+  for (const auto& p : params) pw = std::max(pw, p.path.size());
+  std::vector<int> widths;
+  for (const auto* r : rows)
+    widths.push_back(static_cast<int>(std::max<std::size_t>(13, r->id.size())));
+  const auto line = [&](const std::string& param, const std::string& move,
+                        const std::vector<std::string>& cells) {
+    out << std::left << std::setw(static_cast<int>(pw)) << param << "  " << std::setw(5) << move
+        << std::right;
+    for (std::size_t i = 0; i < cells.size(); ++i) out << "  " << std::setw(widths[i]) << cells[i];
+    out << "\n";
+  };
+  out << "\nsensitivity: throughput ratio sim/pub (and p50 ratio where published) of each row "
+         "when one parameter moves by "
+      << std::lround(100 * delta) << "% (booleans flipped)\n";
+  std::vector<std::string> cells;
+  for (const auto* r : rows) cells.push_back(r->id);
+  line("parameter", "move", cells);
+  cells.clear();
+  for (const auto& c : base) cells.push_back(cell_text(c));
+  line("(base)", "", cells);
+  for (const auto& p : params)
+    for (std::size_t k = 0; k < p.moves.size(); ++k) {
+      cells.clear();
+      for (const auto& c : p.moves[k].cells)
+        cells.push_back(c.error.empty() ? cell_text(c.cmp) : "refused");
+      line(k == 0 ? p.path : "", p.moves[k].label, cells);
+    }
+  for (const auto& p : params)
+    for (const auto& m : p.moves)
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        if (!m.cells[i].error.empty())
+          out << "refused: " << p.path << " " << m.label << " in " << rows[i]->id << ": "
+              << m.cells[i].error << "\n";
 }
 
 }  // namespace
@@ -587,45 +639,7 @@ int run_validate(const ValidateOptions& o, const RowRunner& run, std::ostream& o
          "tolerance when throughput and p50 are\n\n";
   print_table(out, rows, base);
   out << "\n" << cal_line << "\n" << check_line << "\n";
-  if (!params.empty()) {
-    std::size_t idw = 10;
-    for (const auto* r : rows) idw = std::max(idw, r->id.size());
-    std::size_t pw = 9;
-    for (const auto& p : params) pw = std::max(pw, p.path.size());
-    out << "\nsensitivity: throughput ratio sim/pub (and p50 ratio where published) of each row "
-           "when one parameter moves by "
-        << std::lround(100 * o.delta) << "% (booleans flipped)\n";
-    out << std::left << std::setw(static_cast<int>(pw)) << "parameter"
-        << "  " << std::setw(6) << "move";
-    for (const auto* r : rows) out << "  " << std::setw(static_cast<int>(idw + 4)) << r->id;
-    out << "\n"
-        << std::setw(static_cast<int>(pw)) << "(base)"
-        << "  " << std::setw(6) << "";
-    const auto cell_text = [](const Comparison& c) {
-      return fixed(c.throughput_ratio, 2) +
-             (c.p50_ratio ? " (" + fixed(*c.p50_ratio, 2) + ")" : "");
-    };
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      out << "  " << std::setw(static_cast<int>(idw + 4)) << cell_text(base[i]);
-    out << "\n";
-    for (const auto& p : params)
-      for (std::size_t k = 0; k < p.moves.size(); ++k) {
-        const Move& m = p.moves[k];
-        out << std::setw(static_cast<int>(pw)) << (k == 0 ? p.path : "") << "  " << std::setw(6)
-            << m.label;
-        for (std::size_t i = 0; i < rows.size(); ++i)
-          out << "  " << std::setw(static_cast<int>(idw + 4))
-              << (m.cells[i].error.empty() ? cell_text(m.cells[i].cmp) : "refused");
-        out << "\n";
-      }
-    out << std::right;
-    for (const auto& p : params)
-      for (const auto& m : p.moves)
-        for (std::size_t i = 0; i < rows.size(); ++i)
-          if (!m.cells[i].error.empty())
-            out << "refused: " << p.path << " " << m.label << " in " << rows[i]->id << ": "
-                << m.cells[i].error << "\n";
-  }
+  if (!params.empty()) print_sensitivity(out, rows, base, params, o.delta);
   out << std::flush;
 
   if (o.check) {
