@@ -242,8 +242,8 @@ TEST_CASE("validate --check passes a row at its published figures and fails one 
 }
 
 TEST_CASE(
-    "validate --json holds the rows as written, the runs and the summary; --csv a line "
-    "per row",
+    "validate --json holds the rows as written, the runs and the summary, --csv a line per "
+    "row",
     "[validate][cli]") {
   TempDir dir;
   json row = tiny_row("tiny", "check", 1000, 0.5);
