@@ -26,6 +26,7 @@
 #include "outputs.hpp"
 #include "slurm.hpp"
 #include "sweep.hpp"
+#include "validate.hpp"
 
 namespace {
 
@@ -384,7 +385,9 @@ CLI::App* add_run_command(CLI::App& app, RunCli& o) {
   return run;
 }
 
-void cmd_run(const RunCli& o) {
+/// The checks of `infsim run` that come before any work: options another option makes
+/// meaningless, and its input and output files (registered with `files`, checked).
+void check_run(const RunCli& o, Files& files) {
   check_common(o.c);
   const CLI::App& app = *o.c.app;
   if (app.count("--max-queue") > 0 && o.wl.rate_per_s <= 0)
@@ -394,12 +397,16 @@ void cmd_run(const RunCli& o) {
   for (const char* opt : {"--trace-first", "--trace-requests"})
     if (app.count(opt) > 0 && o.trace_file.empty())
       throw Error(std::string(opt) + " applies only with --trace FILE");
-  Files files;
   add_inputs(o.c, files);
   if (!o.c.json_file.empty()) files.output("--json", o.c.json_file);
   if (!o.csv_file.empty()) files.output("--csv", o.csv_file);
   if (!o.trace_file.empty()) files.output("--trace", o.trace_file);
   files.check();
+}
+
+void cmd_run(const RunCli& o) {
+  Files files;
+  check_run(o, files);
   const infsim::SystemConfig cfg = make_config(o.c);
   const infsim::Graph g = make_graph(o.c);
   infsim::validate(o.wl);
@@ -423,6 +430,46 @@ void cmd_run(const RunCli& o) {
   if (choice.chosen != 0)
     std::cout << "cores auto: " << choice.chosen << " (" << choice.reason << ")\n";
   std::cout << infsim::format_text(r);
+}
+
+std::string parse_error_text(const CLI::ParseError& e);
+
+/// `infsim validate`'s way into `infsim run` (validate.hpp, RowRunner): `args` parsed by the
+/// same CLI11 options and checked by the same rules as `infsim run ARGS`, then the configuration
+/// built and, when `simulate`, the run simulated in this process. Options that write files or
+/// only change what is shown (--json, --csv, --trace, --no-progress) are refused: validate
+/// writes its own outputs.
+infsim_cli::RowRun run_from_args(const std::vector<std::string>& args, bool simulate) {
+  CLI::App app;
+  RunCli o;
+  CLI::App* run = add_run_command(app, o);
+  std::vector<std::string> words = {"infsim", "run"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp&) {
+    throw Error("--help is not a run option (it prints the help)");
+  } catch (const CLI::CallForAllHelp&) {
+    throw Error("--help-all is not a run option (it prints the help)");
+  } catch (const CLI::ParseError& e) {
+    throw Error(parse_error_text(e));
+  }
+  for (const char* opt : {"--json", "--csv", "--trace", "--no-progress"})
+    if (run->count(opt) > 0)
+      throw Error(std::string(opt) +
+                  " is not allowed here: infsim validate writes its own outputs (--json, --csv)");
+  Files files;
+  check_run(o, files);
+  infsim_cli::RowRun out{make_config(o.c), {}};
+  if (!simulate) return out;
+  const infsim::Graph g = make_graph(o.c);
+  infsim::validate(o.wl);
+  infsim::CoreChoice choice;
+  const infsim::Plan plan = make_plan(o.c, out.config, g, o.wl, &choice);
+  out.report = infsim::simulate(out.config, g, plan, o.wl);
+  return out;
 }
 
 /// Sweeps: `infsim run` over a grid of points, in parallel child processes (sweep.cpp).
@@ -449,6 +496,34 @@ void cmd_sweep(infsim_cli::SweepOptions& o, const infsim_cli::SlurmOptions& s,
   };
   if (infsim_cli::slurm_sweep(o, s, is_run_option, std::cout, std::cerr)) return;
   infsim_cli::run_sweep(o, is_run_option, std::cout, std::cerr);
+}
+
+/// `infsim validate`: the table of published measurements (validate.cpp, docs/VALIDATION.md).
+CLI::App* add_validate_command(CLI::App& app, infsim_cli::ValidateOptions& o) {
+  auto* v = app.add_subcommand(
+      "validate",
+      "Run a table of published Inferentia measurements and compare simulated with published "
+      "throughput and latency (docs/VALIDATION.md)");
+  v->add_option("--table", o.table_file, "The table (JSON, docs/VALIDATION.md)")
+      ->check(non_empty_file())
+      ->capture_default_str();
+  v->add_option("--rows", o.rows, "Run only these rows, by id (e.g. --rows a,b)")->delimiter(',');
+  v->add_option("--json", o.json_file, "Write the comparison (and the table's rows) as JSON")
+      ->check(non_empty_file());
+  v->add_option("--csv", o.csv_file, "Write the comparison as CSV, a line per row and move")
+      ->check(non_empty_file());
+  v->add_flag("--check", o.check,
+              "Exit with code 2 when a calibration row is outside its tolerance");
+  v->add_option("--sensitivity", o.sensitivity,
+                "Move each of these parameters (paths of docs/CONFIG.md) by -delta and +delta "
+                "(booleans: flipped) and rerun every row")
+      ->expected(1, 1000);
+  v->add_option("--delta", o.delta, "Relative move of --sensitivity (0.25: x0.75 and x1.25)")
+      ->check(finite_non_negative())
+      ->capture_default_str();
+  v->add_option("--set", o.sets,
+                "Override one field in every row, PATH=VALUE (repeatable): validate a what-if");
+  return v;
 }
 
 CLI::App* add_compile_command(CLI::App& app, Common& c) {
@@ -754,6 +829,8 @@ int infsim_cli_main(int argc, char** argv) {
     CLI::App* graph = add_graph_command(app, graph_o);
     MicrobenchCli microbench_o;
     CLI::App* microbench = add_microbench_command(app, microbench_o);
+    infsim_cli::ValidateOptions validate_o;
+    CLI::App* validate = add_validate_command(app, validate_o);
 
     try {
       app.parse(argc, argv);
@@ -767,7 +844,7 @@ int infsim_cli_main(int argc, char** argv) {
     }
     if (app.get_subcommands().empty()) {
       std::cerr << "infsim: error: a subcommand is required (run, sweep, compile, presets, "
-                   "models, graph, microbench; see infsim --help)\n";
+                   "models, graph, microbench, validate; see infsim --help)\n";
       return 1;
     }
 
@@ -785,6 +862,13 @@ int infsim_cli_main(int argc, char** argv) {
       cmd_graph(graph_o);
     } else if (models->parsed()) {
       cmd_models(models_seq_len);
+    } else if (validate->parsed()) {
+      validate_o.delta_given = validate->count("--delta") > 0;
+      const int code = infsim_cli::run_validate(validate_o, run_from_args, std::cout, std::cerr);
+      if (code != 0) {
+        std::cout << std::flush;
+        return code;
+      }
     }
   } catch (const std::bad_alloc&) {
     std::cerr << "infsim: error: out of memory: the input asks for more memory than this machine "
