@@ -82,9 +82,8 @@ TEST_CASE("the estimate of a streaming stage is the double-buffering bound",
     // 4 cores on one chip share the 50 GiB/s it sustains at dram.sustained_fraction = 0.72:
     // 9 GiB/s = 9,663,676,416 B/s each, below the rate of the one DMA queue a stream moves
     // through (core.dma.queue_bandwidth_gib_s, 20 GiB/s), so the DRAM share is the stream's rate.
-    const std::uint64_t bw =
-        std::min(gib_per_s_to_bytes(50.0 * cfg.dram.sustained_fraction) / 4,
-                 gib_per_s_to_bytes(cfg.core.dma.queue_bandwidth_gib_s));
+    const std::uint64_t bw = std::min(gib_per_s_to_bytes(50.0 * cfg.dram.sustained_fraction) / 4,
+                                      gib_per_s_to_bytes(cfg.core.dma.queue_bandwidth_gib_s));
     CHECK(bw == 9'663'676'416ULL);
     for (const auto& s : p.stages) {
       const Bytes spilled = s.spill_write_bytes + s.spill_read_bytes;

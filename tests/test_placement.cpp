@@ -143,6 +143,6 @@ TEST_CASE("the bottleneck line names the binding resource", "[placement][simulat
   Workload slow = w;
   slow.rate_per_s = 100;
   const Report o = simulate(cfg, g, compile(g, cfg, options(16, 1, Placement::Packed)), slow);
-  CHECK_THAT(o.bottleneck, Contains("no stage or shared resource is saturated") &&
-                               Contains("busiest resource"));
+  CHECK_THAT(o.bottleneck,
+             Contains("no stage or shared resource is saturated") && Contains("busiest resource"));
 }

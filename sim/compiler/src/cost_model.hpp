@@ -2,8 +2,8 @@
 // The compiler's cost model of one stage: how it uses its core's State Buffer (weights kept or
 // streamed, activation buffers) and its estimated time per request: the input's path, compute,
 // DRAM reads and weight streaming (docs/COMPILER.md, "The cost of a stage").
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 #include "analysis.hpp"
@@ -95,8 +95,8 @@ struct StageTime {
   std::uint32_t buffers = 1, parallel = 1;
   Ps serial = 0;  ///< the input's time on the path's single shared hops (InPath)
   Ps total() const {
-    return std::max({streamed_compute, transfer / parallel, serial,
-                     (transfer + streamed_compute) / buffers});
+    return std::max(
+        {streamed_compute, transfer / parallel, serial, (transfer + streamed_compute) / buffers});
   }
 };
 

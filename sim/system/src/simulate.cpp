@@ -197,9 +197,8 @@ std::string bottleneck(const Report& r, const Plan& plan) {
     if (b.fetching >= 0.25 && b.chip < r.drams.size() && r.drams[b.chip].utilization < 0.8 &&
         b.core < r.dma_engines.size())
       why << " (its chip's DRAM is " << 100.0 * r.drams[b.chip].utilization
-          << "% busy: the reads are bound by core " << b.core
-          << "'s DMA queues, one per transfer, " << 100.0 * r.dma_engines[b.core].utilization
-          << "% busy)";
+          << "% busy: the reads are bound by core " << b.core << "'s DMA queues, one per transfer, "
+          << 100.0 * r.dma_engines[b.core].utilization << "% busy)";
   } else if (const StageReport* held = most_stalled(r); held != nullptr) {
     // Back-pressure: a stage holds finished results because the next stage's input buffers are
     // taken by transfers still under way (or by requests it has not started).

@@ -79,12 +79,10 @@ System::System(sc_core::sc_module_name name, const SystemConfig& cfg, const Grap
       }
     };
   }
-  host = std::make_unique<Host>("host", w, concurrency, warmup, xfer, std::move(lanes),
-                                plan.input_bytes, plan.output_bytes,
-                                HostRuntime{ns_to_ps(cfg.runtime.overhead_us * 1000.0),
-                                            cfg.runtime.jitter_us * 1e6},
-                                tracer.get(),
-                                std::move(progress));
+  host = std::make_unique<Host>(
+      "host", w, concurrency, warmup, xfer, std::move(lanes), plan.input_bytes, plan.output_bytes,
+      HostRuntime{ns_to_ps(cfg.runtime.overhead_us * 1000.0), cfg.runtime.jitter_us * 1e6},
+      tracer.get(), std::move(progress));
   load_stages(cfg, plan, hop_into);
   for (std::uint32_t c = 0; c < cfg.chips; ++c)
     for (Resource* r : chips[c]->read_ends) dram_reads.watch(r, c);

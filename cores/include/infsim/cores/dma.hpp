@@ -1,7 +1,8 @@
 #pragma once
 // A NeuronCore's DMA engine (pure C++, no SystemC): Q queues that work in parallel. A transfer
-// uses one queue, the one that frees earliest (ties in turn), and is cut into descriptors of at most `descriptor_bytes`;
-// the queue is busy for each descriptor's fixed overhead plus the bytes at the queue's bandwidth:
+// uses one queue, the one that frees earliest (ties in turn), and is cut into descriptors of at
+// most `descriptor_bytes`; the queue is busy for each descriptor's fixed overhead plus the bytes at
+// the queue's bandwidth:
 //   descriptors(B) = ⌈B / descriptor_bytes⌉            (0 for B = 0)
 //   busy(B)        = descriptors(B) · overhead_cycles · period + ⌈B · 1e12 / queue_bw⌉ ps
 // The engine is a Resource on every transfer path that a core's DMA performs (docs/TIMING.md,

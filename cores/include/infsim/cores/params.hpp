@@ -1,6 +1,7 @@
 #pragma once
 // Parameters of one NeuronCore. Defaults are the Inferentia (first generation) values; see
-// sim/config/src/config.cpp for where each comes from (AWS figure, derived, or a documented choice).
+// sim/config/src/config.cpp for where each comes from (AWS figure, derived, or a documented
+// choice).
 #include <cmath>
 #include <cstdint>
 

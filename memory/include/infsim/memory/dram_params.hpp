@@ -78,7 +78,7 @@ struct DramParams {
   /// Share of the model's peak that the chip's DRAM sustains under the DMA streams of a run: a
   /// ceiling on top of the timing model (docs/TIMING.md, "Sustained bandwidth"); 1 = none.
   double sustained_fraction = 0.72;
-  TlmPortParams tlm;              ///< a plugged-in TLM-2.0 memory's transactions
+  TlmPortParams tlm;  ///< a plugged-in TLM-2.0 memory's transactions
 };
 
 }  // namespace infsim
