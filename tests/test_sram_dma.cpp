@@ -128,7 +128,7 @@ TEST_CASE("core.sram.partitions must divide core.sram.bytes_per_cycle", "[sram][
 // ---- DMA queues -------------------------------------------------------------------------------
 
 // The arithmetic below is written for 64 GiB/s queues (the default before calibration fitted
-// 8.5 GiB/s, docs/VALIDATION.md); the formulas do not depend on the value.
+// 20 GiB/s, docs/VALIDATION.md); the formulas do not depend on the value.
 DmaParams queues64() {
   DmaParams p;
   p.queue_bandwidth_gib_s = 64.0;
