@@ -257,42 +257,27 @@ std::vector<std::string> csv_cells(const std::string& parameter, const std::stri
                                    const std::string& value, const ValidationRow& row,
                                    const Cell& cell) {
   const auto& p = row.published;
-  if (!cell.error.empty())
-    return {parameter,
-            move,
-            value,
-            row.id,
-            row.role,
-            csv_cell(row.tolerance),
-            "",
-            csv_cell(p.throughput_per_s),
-            "",
-            "",
-            csv_opt(p.p50_ms),
-            "",
-            "",
-            csv_opt(p.p99_ms),
-            "",
-            "",
-            cell.error};
+  // A row that failed to run has its published figures and the error, no simulated ones.
+  const bool ran = cell.error.empty();
   const Comparison& c = cell.cmp;
+  const auto sim = [ran](const std::string& v) { return ran ? v : std::string(); };
   return {parameter,
           move,
           value,
           row.id,
           row.role,
           csv_cell(row.tolerance),
-          csv_cell(c.throughput),
+          sim(csv_cell(c.throughput)),
           csv_cell(p.throughput_per_s),
-          csv_cell(c.throughput_ratio),
-          csv_cell(c.p50),
+          sim(csv_cell(c.throughput_ratio)),
+          sim(csv_cell(c.p50)),
           csv_opt(p.p50_ms),
-          csv_opt(c.p50_ratio),
-          csv_cell(c.p99),
+          sim(csv_opt(c.p50_ratio)),
+          sim(csv_cell(c.p99)),
           csv_opt(p.p99_ms),
-          csv_opt(c.p99_ratio),
-          c.within ? "yes" : "no",
-          ""};
+          sim(csv_opt(c.p99_ratio)),
+          sim(c.within ? "yes" : "no"),
+          cell.error};
 }
 
 /// The comparison table, one line per row.

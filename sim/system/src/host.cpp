@@ -86,15 +86,21 @@ void Host::step() {
   if (w_.rate_per_s > 0 && issued_ < w_.requests) wake_.notify(ps_time(next_arrival_ - now));
 }
 
+namespace {
+/// An exponential draw of mean 1 from `rng`: −log1p(−u), u = (next >> 11) · 2^−53 ∈ [0, 1).
+double unit_exponential(SplitMix64& rng) {
+  const double u = static_cast<double>(rng.next() >> 11) * 0x1.0p-53;
+  return -std::log1p(-u);
+}
+}  // namespace
+
 Ps Host::exponential_ps() {
-  const double u = static_cast<double>(rng_.next() >> 11) * 0x1.0p-53;  // [0, 1)
-  return static_cast<Ps>(std::llround(-std::log1p(-u) / w_.rate_per_s * 1e12));
+  return static_cast<Ps>(std::llround(unit_exponential(rng_) / w_.rate_per_s * 1e12));
 }
 
 Ps Host::jitter_ps() {
   if (runtime_.jitter_mean_ps <= 0) return 0;
-  const double u = static_cast<double>(runtime_rng_.next() >> 11) * 0x1.0p-53;  // [0, 1)
-  return static_cast<Ps>(std::llround(-std::log1p(-u) * runtime_.jitter_mean_ps));
+  return static_cast<Ps>(std::llround(unit_exponential(runtime_rng_) * runtime_.jitter_mean_ps));
 }
 
 int Host::pick_lane() const {
